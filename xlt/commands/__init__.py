@@ -1,0 +1,35 @@
+"""One module per command (or command group). Each exposes `register(app)`.
+
+Command modules import only light things at module level (typer, rich, the library's light modules);
+torch and transformers are imported inside the command function so that `xlt --help` stays instant.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+import typer
+
+# In pipeline order; this is also the order of `xlt --help`.
+COMMANDS = (
+    "collect",
+    "clean",
+    "pretrain",
+    "runs",
+    "evaluate",
+    "analyze",
+    "downstream",
+    "experiment",
+    "tui",
+    "languages",
+)
+
+
+def register(app: typer.Typer) -> None:
+    """Add every command module's commands to the root app."""
+    for name in COMMANDS:
+        module_name = f"{__name__}.{name}"
+        if importlib.util.find_spec(module_name) is None:
+            continue
+        importlib.import_module(module_name).register(app)

@@ -1,0 +1,188 @@
+"""Where things live in a workspace, and atomic writes.
+
+Layout (see ARCHITECTURE.md)::
+
+    raw/<source>/<iso3>/*.txt, raw/<source>/manifest.parquet      collect
+    corpus/<iso3>/{train,valid}.txt, corpus/languages.parquet      clean
+    tokenizers/<name>/                                            pretrain (tiny model)
+    models/base/                                                  pretrain --base (embedded base model)
+    runs/<run_id>/{config.json,events.jsonl,checkpoints/step-N/}   pretrain
+    results/{perplexity,downstream}.parquet                       evaluate, downstream
+    analysis/                                                     analyze
+    cache/                                                        tokenized datasets, eval masks
+
+Every writer writes to a temporary name in the same directory and renames, so a killed command never
+leaves a half-written file behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import polars as pl
+
+DEFAULT_WORKSPACE = "xlt-workspace"
+ENV_WORKSPACE = "XLT_WORKSPACE"
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """Paths of one workspace; creating the object touches nothing on disk."""
+
+    root: Path
+
+    @classmethod
+    def resolve(cls, path: str | os.PathLike[str] | None = None) -> Workspace:
+        """`path`, else `$XLT_WORKSPACE`, else `./xlt-workspace`."""
+        chosen = path or os.environ.get(ENV_WORKSPACE) or DEFAULT_WORKSPACE
+        return cls(Path(chosen).expanduser().absolute())
+
+    # collect
+    @property
+    def raw_dir(self) -> Path:
+        return self.root / "raw"
+
+    def raw_source_dir(self, source: str) -> Path:
+        return self.raw_dir / source
+
+    def raw_lang_dir(self, source: str, iso3: str) -> Path:
+        return self.raw_dir / source / iso3
+
+    def manifest_path(self, source: str) -> Path:
+        return self.raw_dir / source / "manifest.parquet"
+
+    # clean
+    @property
+    def corpus_dir(self) -> Path:
+        return self.root / "corpus"
+
+    def corpus_lang_dir(self, iso3: str) -> Path:
+        return self.corpus_dir / iso3
+
+    def train_path(self, iso3: str) -> Path:
+        return self.corpus_dir / iso3 / "train.txt"
+
+    def valid_path(self, iso3: str) -> Path:
+        return self.corpus_dir / iso3 / "valid.txt"
+
+    @property
+    def languages_path(self) -> Path:
+        return self.corpus_dir / "languages.parquet"
+
+    # pretrain
+    @property
+    def tokenizers_dir(self) -> Path:
+        return self.root / "tokenizers"
+
+    def tokenizer_dir(self, name: str) -> Path:
+        return self.tokenizers_dir / name
+
+    @property
+    def base_model_dir(self) -> Path:
+        """The workspace's embedded base model (`xlt pretrain --base`)."""
+        return self.root / "models" / "base"
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.root / "runs"
+
+    def run_dir(self, run_id: str) -> Path:
+        return self.runs_dir / run_id
+
+    def checkpoints_dir(self, run_id: str) -> Path:
+        return self.runs_dir / run_id / "checkpoints"
+
+    # evaluate, downstream
+    @property
+    def results_dir(self) -> Path:
+        return self.root / "results"
+
+    @property
+    def perplexity_path(self) -> Path:
+        return self.results_dir / "perplexity.parquet"
+
+    @property
+    def downstream_path(self) -> Path:
+        return self.results_dir / "downstream.parquet"
+
+    # analyze
+    @property
+    def analysis_dir(self) -> Path:
+        return self.root / "analysis"
+
+    # caches (tokenized corpora, fixed evaluation masks)
+    @property
+    def cache_dir(self) -> Path:
+        return self.root / "cache"
+
+    def run_ids(self) -> list[str]:
+        """Runs that have a config.json, sorted by name."""
+        if not self.runs_dir.is_dir():
+            return []
+        return sorted(p.parent.name for p in self.runs_dir.glob("*/config.json"))
+
+
+@contextlib.contextmanager
+def atomic_open(path: str | os.PathLike[str], mode: str = "w", **kwargs: Any) -> Iterator[IO[Any]]:
+    """Open a temporary file beside `path`; on success rename it over `path`, on error delete it."""
+    if mode not in {"w", "wb"}:
+        raise ValueError("atomic_open writes whole files: mode must be 'w' or 'wb'")
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    if mode == "w":
+        kwargs.setdefault("encoding", "utf-8")
+        kwargs.setdefault("newline", "\n")
+    try:
+        with os.fdopen(fd, mode, **kwargs) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
+    """Write UTF-8 text atomically."""
+    with atomic_open(path, "w") as handle:
+        handle.write(text)
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write bytes atomically."""
+    with atomic_open(path, "wb") as handle:
+        handle.write(data)
+
+
+def write_parquet(frame: pl.DataFrame, path: str | os.PathLike[str]) -> None:
+    """Write a polars DataFrame to parquet atomically."""
+    with atomic_open(path, "wb") as handle:
+        frame.write_parquet(handle)
+
+
+@contextlib.contextmanager
+def atomic_dir(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Build a directory under a temporary name; rename it into place when the block succeeds."""
+    import shutil
+
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        yield tmp
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
