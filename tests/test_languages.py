@@ -47,7 +47,7 @@ def test_ud_folders(folder, iso3):
 
 def test_wiki_hse_mc4_hzsk():
     """Each source's own label maps onto the same identity."""
-    assert L.from_wiki_code("kv").iso3 == "kom"
+    assert L.from_wiki_code("kv").iso3 == "kpv"
     assert L.from_wiki_code("be-tarask").iso3 == "bel"
     assert L.from_wiki_code("zh-min-nan").iso3 == "nan"
     assert L.from_hse_name("kpv_web_corpus.zip").iso3 == "kpv"

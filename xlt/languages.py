@@ -52,6 +52,7 @@ NAME_OVERRIDES: dict[str, str] = {
 
 # Wikipedia language-edition codes that are not ISO 639 codes (meta.wikimedia.org "List of Wikipedias").
 WIKI_OVERRIDES: dict[str, str] = {
+    "kv": "kpv",  # the Komi edition is written in Komi-Zyrian, not the macrolanguage
     "simple": "eng",
     "als": "gsw",
     "bat-smg": "sgs",
@@ -94,8 +95,13 @@ SCRIPT_OVERRIDES: dict[str, str] = {
     "sjd": "Cyrl",  # Kildin Sami
     "grc": "Grek",  # CLDR's likely script for Ancient Greek is Cypriot syllabary
     # Mesoamerican languages of the sample corpus: Latin orthographies, unknown to CLDR
-    **dict.fromkeys(["nah", "nci", "azz", "nhm", "nhn", "nhw", "nhe", "nhi", "oto", "ote", "ots", "otz"], "Latn"),
-    **dict.fromkeys(["mix", "xtm", "mim", "mig", "mxb", "mxv", "jmx", "mih", "miz", "mpm", "mza"], "Latn"),
+    **dict.fromkeys(
+        ["nah", "nci", "azz", "nhm", "nhn", "nhw", "nhe", "nhi", "oto", "ote", "ots", "otz"], "Latn"
+    ),
+    **dict.fromkeys(
+        ["mix", "xtm", "xtn", "mie", "mit", "mim", "mig", "mxb", "mxv", "jmx", "mih", "miz", "mpm", "mza"],
+        "Latn",
+    ),
 }
 
 

@@ -1,0 +1,28 @@
+"""The CLEAN corpus: normalise, filter, deduplicate, cap, split and tier every language of raw/.
+
+The paper trained on a cleaned corpus whose code was never published; this package rebuilds it from the
+paper's description (lines of more than one word and character, at most 500k lines a language, a 90/10
+split, HR from 350k tokens, LR from 10k). Entry points:
+
+* :func:`clean_workspace` – raw/ -> corpus/<iso3>/{train,valid}.txt + corpus/languages.parquet
+* :func:`read_languages`, :func:`languages_in_tier` – what later stages read
+"""
+
+from __future__ import annotations
+
+from xlt.cleaning.options import DROP_COLUMNS, STEPS, TIERS, CleanOptions, CleanReport, LanguageReport
+from xlt.cleaning.pipeline import clean_workspace
+from xlt.cleaning.tiers import languages_in_tier, read_languages, tier_of
+
+__all__ = [
+    "DROP_COLUMNS",
+    "STEPS",
+    "TIERS",
+    "CleanOptions",
+    "CleanReport",
+    "LanguageReport",
+    "clean_workspace",
+    "languages_in_tier",
+    "read_languages",
+    "tier_of",
+]

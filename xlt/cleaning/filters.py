@@ -1,0 +1,149 @@
+"""Line-level cleaning steps: normalise, strip controls, strip markup, length, script.
+
+Each step is a plain function on one line (easy to test); `LineCleaner` chains the enabled ones over a
+batch and counts, per step, the lines it changed and the lines it dropped. Deduplication needs state across
+batches and lives in `dedup.py`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections import Counter
+
+from xlt.cleaning.options import CleanOptions
+from xlt.cleaning.scripts import ScriptCheck, known
+
+EXAMPLES = 3  # dropped lines kept per step, for the report
+
+# C0 and C1 controls (tab and newline become spaces below), DEL, zero-width space, word joiner, soft hyphen,
+# BOM, bidi marks, embeddings and isolates, interlinear annotation marks. ZWNJ/ZWJ (U+200C/D) are kept:
+# they are part of Persian and Indic orthography.
+_CONTROLS = re.compile(
+    "[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u00ad\u180e\u200b\u200e\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb]+"
+)
+
+# Only lines with one of these characters can hold markup; the rest skip the regexes below.
+_MARKUP_HINT = re.compile(r"[<&{\[@]|''|://|www\.")
+_ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_TEMPLATE = re.compile(r"\{\{[^{}]*\}\}")
+_NAMESPACED_LINK = re.compile(r"\[\[[^\[\]|:]+:[^\[\]]*\]\]")  # [[File:...]], [[Category:...]], [[en:...]]
+_WIKI_LINK = re.compile(r"\[\[(?:[^\[\]|]*\|)?([^\[\]|]*)\]\]")  # [[target|text]] -> text, [[text]] -> text
+_EXTERNAL_LINK = re.compile(r"\[(?:https?|ftp)://[^\s\]]+\s*([^\]]*)\]")  # [http://x text] -> text
+_URL = re.compile(r"\b(?:(?:https?|ftp)://|www\.)[^\s<>\"]+", re.IGNORECASE)
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+_TAG = re.compile(r"<!--.*?-->|<!\[CDATA\[|\]\]>|</?[A-Za-z][\w:.-]*(?:\s[^<>]*)?/?>", re.DOTALL)
+_WIKI_QUOTES = re.compile(r"'{2,}")
+_STRAY_BRACES = re.compile(r"\{\{|\}\}|\[\[|\]\]")
+
+
+def normalise_nfc(line: str) -> str:
+    """Unicode NFC (composed characters), as the paper's text pipeline and mT5's vocabulary expect."""
+    return line if unicodedata.is_normalized("NFC", line) else unicodedata.normalize("NFC", line)
+
+
+def strip_controls(line: str) -> str:
+    """Remove control and invisible format characters; collapse all whitespace to single spaces."""
+    if not line.isprintable():  # cheap test: controls, format characters and non-space whitespace
+        line = _CONTROLS.sub("", line)
+    return " ".join(line.split())  # str.split() splits on exactly the characters str.isspace() knows
+
+
+def strip_markup(line: str) -> str:
+    """Remove leftover markup: HTML/XML tags, entities, wiki templates and links, URLs, e-mails."""
+    if not _MARKUP_HINT.search(line):
+        return line
+    before = line
+    if "&" in line and _ENTITY.search(line):
+        line = html.unescape(line)
+    if "{{" in line:
+        for _ in range(5):  # nested templates, innermost first
+            line, count = _TEMPLATE.subn(" ", line)
+            if not count:
+                break
+    if "[" in line:
+        line = _NAMESPACED_LINK.sub(" ", line)
+        line = _WIKI_LINK.sub(r"\1", line)
+        line = _EXTERNAL_LINK.sub(r"\1", line)
+    if "://" in line or "www." in line.lower():
+        line = _URL.sub(" ", line)
+    if "@" in line:
+        line = _EMAIL.sub(" ", line)
+    if "<" in line:
+        line = _TAG.sub(" ", line)
+    if "''" in line:
+        line = _WIKI_QUOTES.sub("", line)
+    if "{{" in line or "}}" in line or "[[" in line or "]]" in line:
+        line = _STRAY_BRACES.sub(" ", line)
+    if line == before:
+        return line
+    return " ".join(line.split())
+
+
+def length_ok(line: str, options: CleanOptions) -> bool:
+    """The paper kept lines of more than one word and more than one character; we also cap the length."""
+    chars = len(line)
+    if chars < options.min_chars or chars > options.max_chars:
+        return False
+    return len(line.split(None, options.min_words)) >= options.min_words
+
+
+class LineCleaner:
+    """Applies the enabled line steps in order and counts what each changed and dropped."""
+
+    def __init__(self, options: CleanOptions, script: str | None) -> None:
+        self.options = options
+        self.script_check = ScriptCheck(script) if options.script and known(script) else None
+        self.dropped: Counter[str] = Counter()
+        self.changed: Counter[str] = Counter()
+        self.examples: dict[str, list[str]] = {}
+
+    def drop(self, step: str, line: str) -> None:
+        """Count a dropped line; keep the first few of each step as examples for the report."""
+        self.dropped[step] += 1
+        examples = self.examples.setdefault(step, [])
+        if len(examples) < EXAMPLES:
+            examples.append(line if len(line) <= 120 else line[:119] + "…")
+
+    def clean(self, lines: list[str]) -> list[str]:
+        """Cleaned lines of a batch (without newlines), in order; dropped lines are counted."""
+        options = self.options
+        changed, drop = self.changed, self.drop
+        check = self.script_check
+        kept: list[str] = []
+        for raw in lines:
+            line = raw
+            if options.nfc:
+                new = normalise_nfc(line)
+                if new != line:
+                    changed["nfc"] += 1
+                    line = new
+            if options.controls:
+                new = strip_controls(line)
+                if new != line:
+                    changed["controls"] += 1
+                    if not new and line.strip():
+                        drop("controls", raw)
+                        continue
+                    line = new
+            if not line.strip():
+                drop("blank", raw)
+                continue
+            if options.markup:
+                new = strip_markup(line)
+                if new != line:
+                    changed["markup"] += 1
+                    if not new:
+                        drop("markup", raw)
+                        continue
+                    line = new
+            if options.length and not length_ok(line, options):
+                drop("length", raw)
+                continue
+            if check is not None and check.wrong(line):
+                drop("script", raw)
+                continue
+            kept.append(line)
+        return kept

@@ -1,0 +1,322 @@
+"""`clean_workspace`: raw/<source>/<iso3>/*.txt -> corpus/<iso3>/{train,valid}.txt + languages.parquet.
+
+Per language, streaming in two passes so that memory does not grow with the corpus:
+
+1. every raw file of every source, in sorted order, batch by batch through the line steps and the
+   deduplicator; survivors go to a temporary file (memory: one batch + 8 bytes per unique line);
+2. the survivors file once more: the seeded cap and the seeded train/valid split (selection sampling,
+   O(1) memory) decide each line; counts of lines, characters, whitespace and subword tokens on the way.
+
+A language is skipped when `corpus/<iso3>/.clean.json` holds the fingerprint of its raw files (path, size,
+mtime) and of the options that shape its output; `force` redoes it. Tiers are recomputed on every run
+from the stored counts, so changing the thresholds costs nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from itertools import islice
+from pathlib import Path
+
+from xlt import languages as registry
+from xlt.cleaning.dedup import Deduplicator
+from xlt.cleaning.filters import LineCleaner
+from xlt.cleaning.inputs import TokenCounter, discover, fingerprint, load_tokenizer, text_problem
+from xlt.cleaning.options import STEPS, CleanOptions, CleanReport, LanguageReport
+from xlt.cleaning.scripts import known
+from xlt.cleaning.split import selection, valid_count
+from xlt.cleaning.tiers import languages_frame, tier_of
+from xlt.errors import InputError, WorkspaceError, XltError
+from xlt.workspace import Workspace, atomic_open, atomic_write_text, write_parquet
+
+STATE_FILE = ".clean.json"
+BATCH_LINES = 4096
+
+Progress = Callable[[str, int, int], None]
+
+
+def _batches(handle: Iterator[str]) -> Iterator[list[str]]:
+    while batch := list(islice(handle, BATCH_LINES)):
+        yield [line[:-1] if line.endswith("\n") else line for line in batch]
+
+
+def _whitespace_tokens(line: str) -> int:
+    return len(line.split())
+
+
+def _state_path(workspace: Workspace, iso3: str) -> Path:
+    return workspace.corpus_lang_dir(iso3) / STATE_FILE
+
+
+def read_state(workspace: Workspace, iso3: str) -> dict[str, object] | None:
+    """The stored `.clean.json` of a language, or None when missing or unreadable."""
+    path = _state_path(workspace, iso3)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _up_to_date(workspace: Workspace, iso3: str, fp: str) -> LanguageReport | None:
+    state = read_state(workspace, iso3)
+    if not state or state.get("fingerprint") != fp:
+        return None
+    report = LanguageReport.from_json(state["report"])  # type: ignore[arg-type]
+    for path, n in (
+        (workspace.train_path(iso3), report.train_lines),
+        (workspace.valid_path(iso3), report.valid_lines),
+    ):
+        if n and not path.is_file():
+            return None
+    report.status = "up to date"
+    return report
+
+
+@contextlib.contextmanager
+def _scratch(workspace: Workspace, iso3: str, dry_run: bool) -> Iterator[Path]:
+    """A temporary survivors file: beside the outputs (same disk), or in the system temp dir for dry runs."""
+    if dry_run:
+        directory = Path(tempfile.gettempdir())
+    else:
+        directory = workspace.corpus_lang_dir(iso3)
+        directory.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{iso3}.survivors.", suffix=".tmp", dir=directory)
+    os.close(fd)
+    try:
+        yield Path(name)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            Path(name).unlink()
+
+
+def clean_language(
+    workspace: Workspace,
+    iso3: str,
+    dirs: list[tuple[str, Path]],
+    options: CleanOptions,
+    tokens: Callable[[], TokenCounter | None] = lambda: None,
+    progress: Progress | None = None,
+) -> LanguageReport:
+    """Clean one language from all its sources; write its files unless `options.dry_run`."""
+    script = registry.script_of(iso3)
+    report = LanguageReport(
+        iso3=iso3,
+        name=registry.name_of(iso3),
+        script=script,
+        sources=[source for source, _ in dirs],
+        script_filter=options.script and known(script),
+    )
+    files = [path for _, directory in dirs for path in sorted(directory.glob("*.txt")) if path.is_file()]
+    where = ", ".join(f"raw/{source}/{iso3}" for source, _ in dirs)
+    if not files:
+        report.status = "empty"
+        report.warnings.append(f"{iso3}: no .txt files in {where}; skipped")
+        if not options.dry_run:  # outputs of an earlier run no longer match raw/
+            for stale in (
+                workspace.train_path(iso3),
+                workspace.valid_path(iso3),
+                _state_path(workspace, iso3),
+            ):
+                stale.unlink(missing_ok=True)
+        return report
+    fp = fingerprint(files, workspace.root, options)
+    if not options.force and not options.dry_run and (done := _up_to_date(workspace, iso3, fp)):
+        return done
+    if not options.dry_run:
+        # Temporary files of a killed run (SIGKILL gives atomic_open no chance to clean up).
+        for leftover in workspace.corpus_lang_dir(iso3).glob(".*.tmp"):
+            leftover.unlink(missing_ok=True)
+
+    good: list[Path] = []
+    for path in files:
+        problem = text_problem(path)
+        if problem:
+            report.warnings.append(f"{iso3}: skipped {path.relative_to(workspace.root)}: {problem}")
+        else:
+            good.append(path)
+
+    total_bytes = sum(path.stat().st_size for path in good)
+    cleaner = LineCleaner(options, script)
+    dedup = Deduplicator() if options.dedup else None
+    survivors = 0
+    done_bytes = finished_bytes = 0
+    with _scratch(workspace, iso3, options.dry_run) as scratch:
+        with scratch.open("w", encoding="utf-8", newline="\n") as out:
+            for path in good:
+                with path.open(encoding="utf-8") as handle:
+                    for batch in _batches(handle):
+                        report.lines_in += len(batch)
+                        kept = cleaner.clean(batch)
+                        if dedup is not None:
+                            kept, duplicates = dedup.filter(kept)
+                            for line in duplicates:
+                                cleaner.drop("dedup", line)
+                        if kept:
+                            out.write("\n".join(kept))
+                            out.write("\n")
+                            survivors += len(kept)
+                        if progress is not None:
+                            done_bytes += sum(len(line) + 1 for line in batch)
+                            progress(iso3, min(done_bytes, total_bytes), total_bytes)
+                finished_bytes += path.stat().st_size
+                done_bytes = finished_bytes
+        report.dropped = {step: cleaner.dropped[step] for step in ("blank", *STEPS) if cleaner.dropped[step]}
+        report.changed = {step: cleaner.changed[step] for step in STEPS if cleaner.changed[step]}
+        report.examples = {
+            step: cleaner.examples[step] for step in report.dropped if step in cleaner.examples
+        }
+        kept_lines = min(survivors, options.cap) if options.cap else survivors
+        if survivors > kept_lines:
+            report.dropped["cap"] = survivors - kept_lines
+        _split(workspace, report, scratch, survivors, kept_lines, options, tokens)
+    if progress is not None:
+        progress(iso3, total_bytes, total_bytes)
+
+    if report.lines == 0:
+        report.status = "empty"
+        if report.lines_in:
+            report.warnings.append(
+                f"{iso3}: every line was filtered out ({report.lines_in} lines in {where})"
+            )
+        else:
+            report.warnings.append(f"{iso3}: no readable text in {where}")
+    if options.dry_run:
+        report.status = "dry run"
+        return report
+    if report.lines == 0:
+        for stale in (workspace.train_path(iso3), workspace.valid_path(iso3)):
+            stale.unlink(missing_ok=True)
+    state = {"fingerprint": fp, "report": report.to_json()}
+    atomic_write_text(_state_path(workspace, iso3), json.dumps(state, indent=1, ensure_ascii=False) + "\n")
+    return report
+
+
+def _split(
+    workspace: Workspace,
+    report: LanguageReport,
+    scratch: Path,
+    survivors: int,
+    kept_lines: int,
+    options: CleanOptions,
+    tokens: Callable[[], TokenCounter | None],
+) -> None:
+    """Pass 2: cap and split the survivors; write train/valid atomically; count chars and tokens."""
+    if kept_lines == 0:
+        return
+    iso3 = report.iso3
+    n_valid = valid_count(kept_lines, options.valid_fraction)
+    counter = tokens()
+    pending: list[str] = []
+    mt5 = 0
+    with contextlib.ExitStack() as stack:
+        if options.dry_run:
+            train = valid = None
+        else:
+            train = stack.enter_context(atomic_open(workspace.train_path(iso3)))
+            valid = stack.enter_context(atomic_open(workspace.valid_path(iso3)))
+        keep = selection(survivors, kept_lines, options.seed, iso3, "cap")
+        to_valid = selection(kept_lines, n_valid, options.seed, iso3, "valid")
+        with scratch.open(encoding="utf-8") as handle:
+            for raw in handle:
+                if not next(keep):
+                    continue
+                line = raw[:-1]
+                is_valid = next(to_valid)
+                if is_valid:
+                    report.valid_lines += 1
+                    if valid is not None:
+                        valid.write(raw)
+                else:
+                    report.train_lines += 1
+                    if train is not None:
+                        train.write(raw)
+                report.chars += len(line)
+                report.tokens += _whitespace_tokens(line)
+                if counter is not None:
+                    pending.append(line)
+                    if len(pending) >= 1024:
+                        mt5 += counter(pending)
+                        pending.clear()
+    if counter is not None:
+        report.mt5_tokens = mt5 + counter(pending)
+
+
+def _code(value: str, found: dict[str, list[tuple[str, Path]]]) -> str:
+    """A language as given (ISO 639-3 code of raw/, or any name or code the registry resolves)."""
+    if value in found:
+        return value
+    language = registry.lookup(value)
+    return language.iso3 if language else value
+
+
+def clean_workspace(
+    workspace: Workspace | str | os.PathLike[str],
+    options: CleanOptions | None = None,
+    progress: Progress | None = None,
+) -> CleanReport:
+    """Clean every language of raw/ (or `options.languages`) into corpus/ and write languages.parquet.
+
+    Bad inputs (an empty language directory, a binary or undecodable file, a language whose every line is
+    filtered out) become warnings in the report; the other languages are still processed.
+    """
+    ws = workspace if isinstance(workspace, Workspace) else Workspace.resolve(workspace)
+    options = options or CleanOptions()
+    options.validate()
+    found = discover(ws)
+    if not found:
+        raise WorkspaceError(f"no raw text under {ws.raw_dir}", "run `xlt collect` first")
+    warnings: list[str] = []
+    selected = sorted(found)
+    if options.languages:
+        wanted = list(dict.fromkeys(_code(value, found) for value in options.languages))
+        missing = [code for code in wanted if code not in found]
+        if len(missing) == len(wanted):
+            raise InputError(
+                f"no raw text for {', '.join(missing)} under {ws.raw_dir}",
+                f"collect it first, or choose among: {', '.join(sorted(found))}",
+            )
+        warnings += [f"{code}: no raw text under {ws.raw_dir}; skipped" for code in missing]
+        selected = [code for code in wanted if code in found]
+
+    tokenizer: list[TokenCounter] = []
+
+    def tokens() -> TokenCounter | None:
+        if options.tokenizer is None:
+            return None
+        if not tokenizer:
+            tokenizer.append(load_tokenizer(options.tokenizer))
+        return tokenizer[0]
+
+    reports: list[LanguageReport] = []
+    for iso3 in selected:
+        try:
+            report = clean_language(ws, iso3, found[iso3], options, tokens, progress)
+        except InputError:
+            raise  # the tokenizer: every language would fail the same way
+        except (XltError, OSError) as exc:
+            warnings.append(f"{iso3}: {exc}; skipped")
+            continue
+        warnings += report.warnings
+        reports.append(report)
+
+    # Languages not selected this time keep their stored row, so the table always covers the corpus.
+    table_reports = list(reports)
+    done = {r.iso3 for r in reports}
+    for iso3 in sorted(set(found) - done):
+        state = read_state(ws, iso3)
+        if state and "report" in state:
+            stored = LanguageReport.from_json(state["report"])  # type: ignore[arg-type]
+            stored.status = "kept"
+            table_reports.append(stored)
+    for report in table_reports:
+        report.tier = tier_of(report.tokens, options.hr_min_tokens, options.lr_min_tokens)
+
+    path = None
+    if not options.dry_run:
+        path = ws.languages_path
+        write_parquet(languages_frame(table_reports), path)
+    return CleanReport(languages=reports, warnings=warnings, languages_path=path, options=options)

