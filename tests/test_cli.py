@@ -61,5 +61,7 @@ def test_usage_error_exit_2(run_cli):
 
 def test_python_dash_m(tmp_path):
     """`python -m xlt --version` works (the form `accelerate launch -m xlt` uses)."""
-    out = subprocess.run([sys.executable, "-m", "xlt", "--version"], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "xlt", "--version"], capture_output=True, text=True, check=True
+    )
     assert out.stdout.startswith("xlt ")

@@ -33,7 +33,13 @@ def test_summary_status():
     t0 = datetime(2026, 1, 1, tzinfo=UTC)
     events = [
         {"time": t0.isoformat(), "run_id": "r", "kind": "start", "step": 0, "total_steps": 4},
-        {"time": (t0 + timedelta(seconds=10)).isoformat(), "run_id": "r", "kind": "step", "step": 2, "loss": 3.0},
+        {
+            "time": (t0 + timedelta(seconds=10)).isoformat(),
+            "run_id": "r",
+            "kind": "step",
+            "step": 2,
+            "loss": 3.0,
+        },
     ]
     running = summarize("r", events, now=t0 + timedelta(seconds=20))
     assert running.status == "running" and running.step == 2 and running.eta_s == pytest.approx(10.0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from xlt import languages as L
+from xlt import languages as L  # noqa: N812
 from xlt.errors import UnknownLanguageError
 
 
@@ -74,4 +74,9 @@ def test_scripts():
     assert L.script_of("kpv") == "Cyrl"
     assert L.script_of("nio") == "Cyrl"
     assert L.script_of("spa") == "Latn"
-    assert L.script_of("zzj") in {None, "Latn", "Hani", "Hans"}  # Zuojiang Zhuang: whatever CLDR says, no crash
+    assert L.script_of("zzj") in {
+        None,
+        "Latn",
+        "Hani",
+        "Hans",
+    }  # Zuojiang Zhuang: whatever CLDR says, no crash

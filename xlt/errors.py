@@ -41,3 +41,7 @@ class WorkspaceError(XltError):
 
 class TrainingError(XltError):
     """Training stopped: NaN/inf loss, corpus too small, incompatible checkpoint."""
+
+
+class CorpusTooSmallError(TrainingError):
+    """A language's corpus split has fewer tokens than one block of the requested length."""

@@ -42,7 +42,9 @@ def workspace(ctx: typer.Context) -> Workspace:
 
 # Shared parameters, declared once so that signatures read like documentation.
 SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed (splits, sampling, masks, init).")]
-LangArg = Annotated[str, typer.Argument(help="Language: ISO 639-3/639-1 code or name (e.g. eng, en, English).")]
+LangArg = Annotated[
+    str, typer.Argument(help="Language: ISO 639-3/639-1 code or name (e.g. eng, en, English).")
+]
 LangsOpt = Annotated[
     str | None,
     typer.Option("--lang", help="Comma-separated languages (codes or names); default: all."),

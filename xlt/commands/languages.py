@@ -11,7 +11,9 @@ from xlt.commands._common import console
 
 
 def languages(
-    names: Annotated[list[str], typer.Argument(help="Names or codes to resolve (e.g. English kpv UD_Erzya-JR).")],
+    names: Annotated[
+        list[str], typer.Argument(help="Names or codes to resolve (e.g. English kpv UD_Erzya-JR).")
+    ],
 ) -> None:
     """Show the ISO 639-3 code, display name and script xlt uses for each name.
 
