@@ -1,0 +1,196 @@
+"""Analysis on hand-made matrices whose donors, recipients, correlations and NDCG are known in advance."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import polars as pl
+import pytest
+
+from xlt.analysis import (
+    correlations,
+    donors,
+    evaluate_ranker,
+    ndcg_at_k,
+    overlap_from_counts,
+    rank_donors,
+    recipients,
+    transfer_runs,
+    transfer_table,
+)
+from xlt.analysis.ranking import random_ndcg, relevance_labels
+from xlt.errors import InputError
+
+HR = ["spa", "eng", "tur", "rus"]
+LR = ["nya", "kpv", "nci"]
+ZS = {"nya": 100.0, "kpv": 200.0, "nci": 50.0}
+# final-checkpoint perplexities: spa improves every LR language (super donor); nya is improved by all
+# four HR languages (super recipient); nci only by spa.
+FINAL = {
+    ("spa", "nya"): 80.0, ("spa", "kpv"): 150.0, ("spa", "nci"): 45.0,
+    ("eng", "nya"): 90.0, ("eng", "kpv"): 210.0, ("eng", "nci"): 55.0,
+    ("tur", "nya"): 95.0, ("tur", "kpv"): 190.0, ("tur", "nci"): 60.0,
+    ("rus", "nya"): 99.0, ("rus", "kpv"): 250.0, ("rus", "nci"): 70.0,
+}  # fmt: skip
+
+
+def _row(run: str, hr: str | None, step: int, lr: str, ppl: float, seed: int = 0) -> dict[str, object]:
+    return {
+        "run_id": run, "hr_lang": hr, "checkpoint": "base" if hr is None else f"step-{step}", "step": step,
+        "lr_lang": lr, "perplexity": ppl, "loss": math.log(ppl), "n_tokens": 1000, "model": "tiny:test",
+        "eval_seed": seed,
+    }  # fmt: skip
+
+
+def matrix() -> pl.DataFrame:
+    """Zero-shot rows, plus two runs (seeds) per HR with a best checkpoint at step 100 and a final at 200."""
+    rows = [_row("base", None, 0, lr, zs) for lr, zs in ZS.items()]
+    for (hr, lr), final in FINAL.items():
+        for seed, delta in ((1, -1.0), (2, 1.0)):  # the two runs straddle the final value
+            run = f"{hr}-s{seed}"
+            rows.append(_row(run, hr, 100, lr, final * 0.9 + delta))  # best: perplexity fell, then rose
+            rows.append(_row(run, hr, 200, lr, final + delta))
+    return pl.DataFrame(rows)
+
+
+def test_transfer_gains_forgetting_and_run_average() -> None:
+    """Gains are zs − ppl (absolute, relative, log), averaged over runs; final > best flags forgetting."""
+    runs = transfer_runs(matrix())
+    assert runs.height == 2 * len(FINAL)
+    table = transfer_table(matrix(), runs)
+    row = table.filter((pl.col("hr_lang") == "spa") & (pl.col("lr_lang") == "nya")).row(0, named=True)
+    assert row["n_runs"] == 2
+    assert row["final_ppl"] == pytest.approx(80.0)
+    assert row["gain_final"] == pytest.approx(20.0)
+    assert row["rel_gain_final"] == pytest.approx(0.2)
+    assert row["best_ppl"] == pytest.approx(72.0)
+    assert row["best_step"] == 100
+    assert row["forgetting"] is True and row["forgetting_share"] == 1.0
+    run = runs.filter((pl.col("run_id") == "spa-s1") & (pl.col("lr_lang") == "nya")).row(0, named=True)
+    assert run["log_gain_final"] == pytest.approx(math.log(100 / 79))
+
+
+def test_super_donor_and_super_recipient() -> None:
+    """spa improves all three LR languages (rank 1, super donor); nya is improved by all four HR."""
+    table = transfer_table(matrix())
+    ranked = donors(table, at="final", super_share=1.0)
+    top = ranked.row(0, named=True)
+    assert (top["hr_lang"], top["n_improved"], top["super_donor"]) == ("spa", 3, True)
+    assert ranked.filter(pl.col("super_donor"))["hr_lang"].to_list() == ["spa"]
+    assert dict(ranked.select("hr_lang", "n_improved").iter_rows()) == {
+        "spa": 3,
+        "eng": 1,
+        "tur": 2,
+        "rus": 1,
+    }
+    rec = recipients(table, at="final", super_share=1.0)
+    assert rec.row(0, named=True)["lr_lang"] == "nya"
+    assert rec.filter(pl.col("super_recipient"))["lr_lang"].to_list() == ["nya"]
+    assert dict(rec.select("lr_lang", "n_improved").iter_rows()) == {"nya": 4, "kpv": 2, "nci": 1}
+    # at the best checkpoint (0.9 × final) eng also helps kpv (189 < 200) and nci (49.5 < 50)
+    assert donors(table, at="best").filter(pl.col("hr_lang") == "eng")["n_improved"].item() == 3
+
+
+def test_correlations_known_values() -> None:
+    """A feature rank-identical to the gain gives Spearman 1; its negation −1; a constant gives null."""
+    table = transfer_table(matrix())
+    features = table.select(
+        "hr_lang",
+        "lr_lang",
+        monotone=pl.col("rel_gain_final").exp(),  # same order, not linear
+        negated=-pl.col("rel_gain_final"),
+        constant=pl.lit(1.0),
+    )
+    corr = correlations(table, features, gains=["rel_gain_final"])
+    pooled = {r["feature"]: r for r in corr.filter(pl.col("scope") == "pooled").iter_rows(named=True)}
+    assert pooled["monotone"]["spearman"] == pytest.approx(1.0)
+    assert pooled["monotone"]["spearman_p"] < 0.001
+    assert pooled["monotone"]["n"] == 12
+    assert pooled["negated"]["pearson"] == pytest.approx(-1.0)
+    assert pooled["constant"]["spearman"] is None
+    per_lr = corr.filter((pl.col("scope") == "lr") & (pl.col("feature") == "monotone"))
+    assert sorted(per_lr["lr_lang"].to_list()) == sorted(LR)
+    assert per_lr["spearman"].to_list() == pytest.approx([1.0, 1.0, 1.0])
+
+
+def test_zero_shot_is_matched_by_base_model() -> None:
+    """Zero-shot rows of another base model (same LR languages) do not change the gains."""
+    other = pl.DataFrame([{**_row("base", None, 0, lr, 1.0), "model": "mt5-base"} for lr in ZS])
+    table = transfer_table(pl.concat([matrix(), other]))
+    assert table.filter(pl.col("lr_lang") == "nya")["zs_ppl"].to_list() == [100.0] * 4
+    assert table.height == 12
+
+
+def test_missing_zero_shot_is_an_input_error() -> None:
+    """Without base rows there is nothing to measure gain against: one clear error."""
+    with pytest.raises(InputError, match="zero-shot"):
+        transfer_table(matrix().filter(pl.col("run_id") != "base"))
+
+
+def test_ndcg_and_labels() -> None:
+    """NDCG@3 is 1 for the ideal order, below 1 reversed; labels grade the best donor highest."""
+    labels = relevance_labels(np.array([0.3, -0.1, 0.5, 0.0]))
+    assert labels.tolist() == [3, 0, 5, 1]
+    assert ndcg_at_k(labels, labels.astype(float)) == pytest.approx(1.0)
+    assert ndcg_at_k(labels, -labels.astype(float)) < 0.2
+    expected = random_ndcg(labels, shuffles=2000)
+    assert ndcg_at_k(labels, -labels.astype(float)) < expected < 1.0
+    # a constant scorer is worth a random order, not the input order (which here is nearly ideal)
+    assert ndcg_at_k(labels, np.zeros(4)) == pytest.approx(expected, abs=0.02)
+
+
+def _ranking_data(n_hr: int = 8, n_lr: int = 6) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Gains driven by one feature ('signal'); overlap is noise; one HR language lacks a feature value."""
+    rng = np.random.default_rng(0)
+    rows, feats = [], []
+    for j in range(n_lr):
+        for i in range(n_hr):
+            signal = float(i) + 0.1 * j
+            rows.append({"hr_lang": f"h{i}", "lr_lang": f"l{j}", "rel_gain_final": signal / 10})
+            feats.append(
+                {
+                    "hr_lang": f"h{i}", "lr_lang": f"l{j}", "signal": signal,
+                    "overlap_tokens": float(rng.random()),
+                    "syntactic": None if i == 0 else float(rng.random()),
+                }
+            )  # fmt: skip
+    return pl.DataFrame(feats), pl.DataFrame(rows)
+
+
+def test_ranker_learns_a_feature_equal_to_the_label() -> None:
+    """LambdaRank with a feature that orders donors exactly reaches NDCG@3 = 1 on every held-out LR."""
+    features, transfer = _ranking_data()
+    evaluation, predictions = evaluate_ranker(features, transfer, k=3)
+    assert evaluation.height == 6
+    assert evaluation["ndcg_ranker"].to_list() == pytest.approx([1.0] * 6)
+    assert evaluation["ndcg_random"].mean() < 0.9
+    assert evaluation["ndcg_overlap"].mean() < 0.95
+    assert predictions.height == 48
+    ranked = rank_donors(features, transfer, "l0")
+    assert ranked["hr_lang"].head(3).to_list() == ["h7", "h6", "h5"]
+
+
+def test_ranker_needs_other_languages() -> None:
+    """With a single LR language there is nothing to leave out: a clear error."""
+    features, transfer = _ranking_data(n_lr=1)
+    with pytest.raises(InputError, match="2\\+ LR"):
+        evaluate_ranker(features, transfer)
+
+
+def test_overlap_from_counts_matrix() -> None:
+    """Shares come from the count matrix: LR a,a,d against HR {a,b,c} = 2/3 by tokens, 1/2 by types."""
+    counts = np.array(
+        [
+            [1, 1, 1, 0, 0],  # hr1: a b c
+            [0, 0, 0, 0, 5],  # hr2: e e e e e
+            [2, 0, 0, 1, 0],  # lr1: a a d
+        ]
+    )
+    out = overlap_from_counts(["hr1", "hr2", "lr1"], counts, ["hr1", "hr2"], ["lr1"])
+    first = out.filter(pl.col("hr_lang") == "hr1").row(0, named=True)
+    assert first["overlap_tokens"] == pytest.approx(2 / 3)
+    assert first["overlap_types"] == pytest.approx(1 / 2)
+    assert first["jaccard_types"] == pytest.approx(1 / 4)
+    second = out.filter(pl.col("hr_lang") == "hr2").row(0, named=True)
+    assert second["overlap_tokens"] == 0.0

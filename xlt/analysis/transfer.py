@@ -1,0 +1,260 @@
+"""Transfer from the perplexity matrix: gains over zero-shot, forgetting, super donors and recipients,
+and correlations of the gain with overlap, typological distance and corpus size.
+
+Gain is measured against the untouched model (run_id ``base``), per LR language: absolute
+``zs − ppl``, relative ``(zs − ppl)/zs`` and in log space ``ln zs − ln ppl`` (the log of the perplexity
+ratio, i.e. the drop in mean loss), both at the best checkpoint and at the final one. The paper saw
+perplexity fall over the first checkpoints and rise again (forgetting); ``forgetting`` says final > best.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import polars as pl
+
+from xlt.errors import InputError
+
+BASE_RUN = "base"
+PAIR = ("hr_lang", "lr_lang")
+RUN_PAIR = ("run_id", "hr_lang", "lr_lang")
+REQUIRED = ("run_id", "hr_lang", "checkpoint", "step", "lr_lang", "perplexity")
+# Gains that correlations and rankings use by default.
+DEFAULT_GAINS = ("rel_gain_best", "rel_gain_final")
+
+
+def _check(ppl: pl.DataFrame) -> None:
+    missing = [c for c in REQUIRED if c not in ppl.columns]
+    if missing:
+        raise InputError(
+            f"the perplexity table lacks the columns {', '.join(missing)}",
+            hint="use results/perplexity.parquet from `xlt evaluate` or `xlt analyze import`",
+        )
+
+
+def zero_shot(ppl: pl.DataFrame) -> pl.DataFrame:
+    """(lr_lang, zs_ppl): the base model's perplexity per LR language, averaged over eval seeds."""
+    _check(ppl)
+    base = ppl.filter(pl.col("run_id") == BASE_RUN)
+    if base.is_empty():
+        raise InputError(
+            "the perplexity table has no zero-shot rows (run_id 'base')",
+            hint="evaluate the base model too (`xlt evaluate`), or pass --zero-shot to `xlt analyze import`",
+        )
+    keys = _zs_keys(ppl)
+    return base.group_by(keys).agg(zs_ppl=pl.col("perplexity").mean()).sort(keys)
+
+
+def _zs_keys(ppl: pl.DataFrame) -> list[str]:
+    """Zero-shot is per LR language and base model (ARCHITECTURE.md: `model` tells base models apart)."""
+    return ["model", "lr_lang"] if "model" in ppl.columns else ["lr_lang"]
+
+
+def checkpoint_perplexity(ppl: pl.DataFrame) -> pl.DataFrame:
+    """Perplexity per (run, HR, checkpoint, step, LR), averaged over eval seeds; base rows excluded."""
+    _check(ppl)
+    return (
+        ppl.filter(pl.col("run_id") != BASE_RUN)
+        .group_by(["run_id", "hr_lang", "checkpoint", "step", *_zs_keys(ppl)])
+        .agg(pl.col("perplexity").mean())
+        .sort(["run_id", "lr_lang", "step"], nulls_last=False)
+    )
+
+
+def _gains(frame: pl.DataFrame) -> pl.DataFrame:
+    out = []
+    for at in ("best", "final"):
+        ppl = pl.col(f"{at}_ppl")
+        out += [
+            (pl.col("zs_ppl") - ppl).alias(f"gain_{at}"),
+            ((pl.col("zs_ppl") - ppl) / pl.col("zs_ppl")).alias(f"rel_gain_{at}"),
+            (pl.col("zs_ppl").log() - ppl.log()).alias(f"log_gain_{at}"),
+        ]
+    return frame.with_columns(out)
+
+
+def transfer_runs(ppl: pl.DataFrame) -> pl.DataFrame:
+    """One row per (run, HR, LR): best and final checkpoint, their gains over zero-shot, forgetting."""
+    per_checkpoint = checkpoint_perplexity(ppl)
+    if per_checkpoint.is_empty():
+        raise InputError(
+            "the perplexity table has no trained checkpoints, only zero-shot rows",
+            hint="run `xlt evaluate` on the runs of `xlt pretrain`",
+        )
+    keys = [*RUN_PAIR, "model"] if "model" in per_checkpoint.columns else list(RUN_PAIR)
+    summary = per_checkpoint.group_by(keys).agg(
+        best_ppl=pl.col("perplexity").min(),
+        best_step=pl.col("step").sort_by("perplexity").first(),
+        best_checkpoint=pl.col("checkpoint").sort_by("perplexity").first(),
+        final_ppl=pl.col("perplexity").sort_by("step", nulls_last=False).last(),
+        final_step=pl.col("step").max(),
+        final_checkpoint=pl.col("checkpoint").sort_by("step", nulls_last=False).last(),
+        first_ppl=pl.col("perplexity").sort_by("step", nulls_last=False).first(),
+        n_checkpoints=pl.len(),
+    )
+    frame = summary.join(zero_shot(ppl), on=_zs_keys(ppl), how="left")
+    return (
+        _gains(frame)
+        .with_columns(
+            forgetting=pl.col("final_ppl") > pl.col("best_ppl"),
+            forgetting_rel=(pl.col("final_ppl") - pl.col("best_ppl")) / pl.col("best_ppl"),
+        )
+        .sort(list(RUN_PAIR))
+    )
+
+
+def transfer_table(ppl: pl.DataFrame, runs: pl.DataFrame | None = None) -> pl.DataFrame:
+    """One row per (HR, LR): the per-run numbers averaged over the runs (seeds) of that HR language.
+
+    ``log_gain_*`` averaged is the log of the geometric-mean perplexity ratio; ``forgetting_share`` is the
+    fraction of runs whose final checkpoint is worse than their best; ``n_runs`` how many were averaged.
+    Pass the rows of one base model (`analyze_workspace` picks one): runs of different base models would
+    be averaged together here.
+    """
+    runs = transfer_runs(ppl) if runs is None else runs
+    means = [
+        "zs_ppl", "best_ppl", "final_ppl", "first_ppl", "forgetting_rel",
+        *(f"{kind}_{at}" for at in ("best", "final") for kind in ("gain", "rel_gain", "log_gain")),
+    ]  # fmt: skip
+    return (
+        runs.group_by(list(PAIR))
+        .agg(
+            *(pl.col(c).mean() for c in means),
+            rel_gain_final_std=pl.col("rel_gain_final").std(),
+            best_step=pl.col("best_step").median(),
+            final_step=pl.col("final_step").max(),
+            forgetting_share=pl.col("forgetting").cast(pl.Float64).mean(),
+            n_runs=pl.col("run_id").n_unique(),
+        )
+        .with_columns(forgetting=pl.col("forgetting_share") > 0.5)
+        .sort(list(PAIR))
+    )
+
+
+def _rank_by_improvement(
+    transfer: pl.DataFrame, by: str, other: str, at: str, super_share: float, noun: str
+) -> pl.DataFrame:
+    gain = pl.col(f"gain_{at}")
+    ranked = (
+        transfer.filter(gain.is_not_null())
+        .group_by(by)
+        .agg(
+            **{f"n_{other}": pl.len()},
+            n_improved=(gain > 0).sum(),
+            improved=pl.col(other).filter(gain > 0).sort(),
+            mean_rel_gain=pl.col(f"rel_gain_{at}").mean(),
+            median_rel_gain=pl.col(f"rel_gain_{at}").median(),
+            mean_log_gain=pl.col(f"log_gain_{at}").mean(),
+        )
+        .with_columns(share_improved=pl.col("n_improved") / pl.col(f"n_{other}"))
+        .sort(["n_improved", "mean_rel_gain", by], descending=[True, True, False])
+        .with_row_index("rank", offset=1)
+        .with_columns(
+            pl.col("improved").list.join(","),
+            (pl.col("share_improved") >= super_share).alias(f"super_{noun}"),
+            pl.lit(at).alias("checkpoint"),
+        )
+    )
+    return ranked.with_columns(pl.col("rank").cast(pl.Int64))
+
+
+def donors(transfer: pl.DataFrame, at: str = "final", super_share: float = 0.75) -> pl.DataFrame:
+    """HR languages ranked by how many LR languages they push below zero-shot perplexity.
+
+    ``super_donor``: improves at least `super_share` of the LR languages it was evaluated on (a threshold
+    of ours: the paper names super donors without fixing one). `at` is ``final`` or ``best`` checkpoint.
+    """
+    return _rank_by_improvement(transfer, "hr_lang", "lr_lang", at, super_share, "donor")
+
+
+def recipients(transfer: pl.DataFrame, at: str = "final", super_share: float = 0.75) -> pl.DataFrame:
+    """LR languages ranked by how many HR languages improve them (``super_recipient`` as for donors)."""
+    return _rank_by_improvement(transfer, "lr_lang", "hr_lang", at, super_share, "recipient")
+
+
+def _correlate(x: np.ndarray, y: np.ndarray) -> dict[str, float | None]:
+    """Spearman and Pearson with p-values; None where undefined (fewer than 3 points or a constant)."""
+    from scipy import stats
+
+    empty: dict[str, float | None] = dict.fromkeys(("spearman", "spearman_p", "pearson", "pearson_p"))
+    if len(x) < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
+        return empty
+    rho = stats.spearmanr(x, y)
+    r = stats.pearsonr(x, y)
+
+    def clean(v: float) -> float | None:
+        return None if not np.isfinite(v) else float(v)
+
+    return {
+        "spearman": clean(rho.statistic),
+        "spearman_p": clean(rho.pvalue),
+        "pearson": clean(r.statistic),
+        "pearson_p": clean(r.pvalue),
+    }
+
+
+def correlations(
+    transfer: pl.DataFrame,
+    features: pl.DataFrame,
+    gains: Sequence[str] = DEFAULT_GAINS,
+    feature_columns: Sequence[str] | None = None,
+    per_lr: bool = True,
+) -> pl.DataFrame:
+    """Correlation of each gain with each pair feature: pooled over all pairs, and within each LR language
+    (across its HR donors). One row per (scope, lr_lang, gain, feature) with n, Spearman, Pearson, p-values.
+    """
+    joined = transfer.join(features, on=list(PAIR), how="inner")
+    if feature_columns is None:
+        feature_columns = [
+            c
+            for c, t in features.schema.items()
+            if c not in PAIR and t.is_numeric() and c not in transfer.columns
+        ]
+    groups: list[tuple[str, str | None, pl.DataFrame]] = [("pooled", None, joined)]
+    if per_lr:
+        for (lr,), part in sorted(joined.group_by("lr_lang"), key=lambda kv: str(kv[0][0])):
+            groups.append(("lr", str(lr), part))
+    rows: list[dict[str, object]] = []
+    for scope, lr, part in groups:
+        for gain in gains:
+            for feature in feature_columns:
+                both = part.select(
+                    pl.col(gain).cast(pl.Float64), pl.col(feature).cast(pl.Float64)
+                ).drop_nulls()
+                both = both.filter(pl.col(gain).is_finite() & pl.col(feature).is_finite())
+                x, y = both[feature].to_numpy(), both[gain].to_numpy()
+                rows.append({"scope": scope, "lr_lang": lr, "gain": gain, "feature": feature, "n": len(x)})
+                rows[-1].update(_correlate(x, y))
+    schema = {
+        "scope": pl.String, "lr_lang": pl.String, "gain": pl.String, "feature": pl.String, "n": pl.Int64,
+        "spearman": pl.Float64, "spearman_p": pl.Float64, "pearson": pl.Float64, "pearson_p": pl.Float64,
+    }  # fmt: skip
+    frame = pl.DataFrame(rows, schema=schema)
+    return frame.with_columns(
+        spearman_q=_fdr(frame, "spearman_p"),
+        pearson_q=_fdr(frame, "pearson_p"),
+    )
+
+
+def _fdr(frame: pl.DataFrame, column: str) -> pl.Series:
+    """Benjamini–Hochberg q-values within each scope (pooled; per-LR), since dozens of LR languages ×
+    features × gains make many tests and a few p < 0.05 by chance alone."""
+    from scipy import stats
+
+    q = np.full(frame.height, np.nan)
+    p = frame[column].to_numpy().astype(np.float64)
+    scope = frame["scope"].to_numpy()
+    for name in np.unique(scope):
+        idx = np.where((scope == name) & np.isfinite(p))[0]
+        if idx.size:
+            q[idx] = stats.false_discovery_control(p[idx], method="bh")
+    return pl.Series(column.replace("_p", "_q"), q).fill_nan(None)
+
+
+def significant(corr: pl.DataFrame, alpha: float = 0.05) -> pl.DataFrame:
+    """Correlations whose Spearman or Pearson q-value (BH-adjusted p) is below `alpha`; pooled first,
+    then strongest first."""
+    return corr.filter((pl.col("spearman_q") < alpha) | (pl.col("pearson_q") < alpha)).sort(
+        [pl.col("scope") != "pooled", pl.col("spearman").abs()], descending=[False, True], nulls_last=True
+    )
