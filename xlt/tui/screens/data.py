@@ -1,0 +1,61 @@
+"""The languages of the corpus: tier, lines, tokens, sources (corpus/languages.parquet)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from textual import on
+from textual.app import ComposeResult
+from textual.widgets import Footer, Header, Static
+
+from xlt.tui.data import TIER_ORDER, Stamp, file_stamp, load_languages
+from xlt.tui.messages import LanguagesLoaded
+from xlt.tui.screens.polling import PollingScreen
+from xlt.tui.widgets.empty_state import EmptyState
+from xlt.tui.widgets.frame_table import FrameTable
+
+
+class DataScreen(PollingScreen):
+    """One row per language, HR first; re-read when languages.parquet changes."""
+
+    TITLE = "Data"
+    AUTO_FOCUS = "#languages"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._stamp: Stamp = None
+        self._loaded = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield EmptyState(
+            "No corpus yet (corpus/languages.parquet does not exist).",
+            ["xlt collect sample", "xlt clean"],
+            id="empty",
+        )
+        yield Static(id="languages-summary")
+        yield FrameTable(id="languages")
+        yield Footer()
+
+    def load(self, force: bool) -> None:
+        path = self.config.workspace.languages_path
+        stamp = file_stamp(path)
+        if self._loaded and stamp == self._stamp and not force:
+            return
+        self._stamp, self._loaded = stamp, True
+        self.post_current(LanguagesLoaded(load_languages(path)))
+
+    @on(LanguagesLoaded)
+    def _loaded_languages(self, message: LanguagesLoaded) -> None:
+        self.show_empty(message.table is None)
+        if message.table is None:
+            return
+        table = message.table
+        tiers: Counter[str] = Counter()
+        if "tier" in table.columns:
+            column = table.columns.index("tier")
+            tiers.update(row[column] for row in table.rows)
+        order = sorted(tiers, key=lambda tier: (TIER_ORDER.get(tier, len(TIER_ORDER)), tier))
+        parts = [f"{len(table.rows)} languages"] + [f"{tiers[tier]} {tier}" for tier in order]
+        self.query_one("#languages-summary", Static).update(" · ".join(parts))
+        self.query_one(FrameTable).show(table)

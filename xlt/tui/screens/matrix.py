@@ -1,0 +1,137 @@
+"""The perplexity matrix: checkpoint × LR language for one run or one HR language, or gain over zero-shot."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import polars as pl
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.widgets import Footer, Header, Select, Static
+
+from xlt.tui.data import (
+    MatrixMode,
+    Stamp,
+    Subject,
+    build_matrix,
+    file_stamp,
+    load_perplexity,
+    matrix_subjects,
+)
+from xlt.tui.messages import MatrixReady
+from xlt.tui.screens.polling import PollingScreen
+from xlt.tui.widgets.empty_state import EmptyState
+from xlt.tui.widgets.matrix_table import MatrixTable, render_cells
+
+LEGEND = {
+    "perplexity": "perplexity (lower is better)\n[b]*[/b] best per language",
+    "gain": "% less perplexity than zero-shot\n[b]*[/b] best per language",
+}
+
+
+class MatrixScreen(PollingScreen):
+    """Reads results/perplexity.parquet again whenever its mtime changes; builds tables in a worker."""
+
+    TITLE = "Matrix"
+    AUTO_FOCUS = "#matrix"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("g", "toggle_mode", "Gain/ppl"),
+        Binding("n", "cycle(1)", "Next run/HR"),
+        Binding("p", "cycle(-1)", "Prev", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.mode: MatrixMode = "perplexity"
+        self.subject: Subject | None = None
+        self.subjects: list[Subject] = []
+        self._frame: pl.DataFrame | None = None
+        self._stamp: Stamp = None
+        self._polled = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="matrix-bar"):
+            yield Static(LEGEND[self.mode], id="legend")
+        yield EmptyState(
+            "No perplexities of trained checkpoints yet (results/perplexity.parquet).",
+            ["xlt pretrain --hr English", "xlt evaluate --all-lr"],
+            id="empty",
+        )
+        yield MatrixTable(id="matrix")
+        yield Footer()
+
+    def load(self, force: bool) -> None:
+        path = self.config.workspace.perplexity_path
+        stamp = file_stamp(path)
+        changed = stamp != self._stamp or not self._polled
+        if not (changed or force):
+            return  # nothing new: keep the table as it is
+        self._stamp, self._polled = stamp, True
+        if stamp is None:
+            self._frame = None
+            self.post_current(MatrixReady(None, None, None, None))
+            return
+        if changed or self._frame is None:
+            self._frame = None  # a failed read is retried when the file changes or on a key press
+            self._frame = load_perplexity(path)
+        frame = self._frame
+        subjects = matrix_subjects(frame) if frame is not None else []
+        if frame is None or not subjects:
+            self.post_current(MatrixReady([], None, None, None))
+            return
+        subject = self.subject if self.subject in subjects else subjects[0]
+        matrix = build_matrix(frame, subject, self.mode)
+        self.post_current(MatrixReady(subjects, subject, matrix, render_cells(matrix)))
+
+    @on(MatrixReady)
+    def _ready(self, message: MatrixReady) -> None:
+        self.show_empty(not message.subjects)
+        self.subject = message.subject
+        if message.subjects and message.subjects != self.subjects:
+            self.subjects = message.subjects
+            options = [(s.label, s) for s in message.subjects]
+            # Mounted with the first subjects: a Select without options would need a blank entry.
+            select = next(self.query("#subject").results(Select), None)
+            if select is None:
+                select = Select[Subject](options, allow_blank=False, id="subject")
+                self.query_one("#matrix-bar").mount(select, before=0)
+                self.call_after_refresh(self._sync_select)
+            else:
+                with self.prevent(Select.Changed):
+                    select.set_options(options)
+        self._sync_select()
+        if message.matrix is not None and message.cells is not None:
+            self.query_one(MatrixTable).show(message.matrix, message.cells)
+            self.query_one("#legend", Static).update(LEGEND[message.matrix.mode])
+
+    def _sync_select(self) -> None:
+        """Show the current subject in the Select (only once it is mounted: earlier values are lost)."""
+        select = next(self.query("#subject").results(Select), None)
+        if select is None or not select.is_mounted or self.subject is None:
+            return
+        if select.value != self.subject:
+            with self.prevent(Select.Changed):
+                select.value = self.subject
+
+    @on(Select.Changed, "#subject")
+    def _subject_chosen(self, event: Select.Changed) -> None:
+        if isinstance(event.value, Subject) and event.value != self.subject:
+            self.subject = event.value
+            self.reload(force=True)
+
+    def action_toggle_mode(self) -> None:
+        """Switch between perplexity and gain over zero-shot."""
+        self.mode = "gain" if self.mode == "perplexity" else "perplexity"
+        self.query_one("#legend", Static).update(LEGEND[self.mode])
+        self.reload(force=True)
+
+    def action_cycle(self, step: int) -> None:
+        """Show the next (or previous) run or HR language."""
+        if not self.subjects:
+            return
+        index = self.subjects.index(self.subject) if self.subject in self.subjects else -step
+        self.subject = self.subjects[(index + step) % len(self.subjects)]
+        self.reload(force=True)

@@ -1,0 +1,67 @@
+"""The main screen: every run of the workspace with its status, updated live."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.widgets import DataTable, Footer, Header
+
+from xlt.tui.data import RunRow, RunsWatcher
+from xlt.tui.messages import RunsChanged
+from xlt.tui.screens.polling import PollingScreen
+from xlt.tui.screens.run import RunScreen
+from xlt.tui.widgets.empty_state import EmptyState
+from xlt.tui.widgets.runs_table import RunsTable
+
+
+class RunsScreen(PollingScreen):
+    """Runs with HR language, status, step of total, loss, validation perplexity, ETA; enter opens one."""
+
+    TITLE = "Runs"
+    AUTO_FOCUS = "#runs"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.watcher: RunsWatcher | None = None
+        self.rows: dict[str, RunRow] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield EmptyState(
+            "No training runs in this workspace yet (runs/ is empty).",
+            ["xlt collect sample", "xlt clean", "xlt pretrain --hr English"],
+            id="empty",
+        )
+        yield RunsTable(id="runs")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        ws = self.config.workspace
+        self.watcher = RunsWatcher(
+            ws.runs_dir, self.config.stale_after_s, self.config.clock, extra=[ws.base_model_dir]
+        )
+        super().on_mount()
+
+    def load(self, force: bool) -> None:
+        assert self.watcher is not None
+        rows = self.watcher.poll()
+        if rows is not None:
+            self.post_current(RunsChanged(rows))
+
+    @on(RunsChanged)
+    def show_runs(self, message: RunsChanged) -> None:
+        self.rows = {row.run_id: row for row in message.rows}
+        self.show_empty(not message.rows)
+        self.query_one(RunsTable).show(message.rows)
+
+    @on(DataTable.RowSelected, "#runs")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        self.open(event.row_key.value)
+
+    def open(self, run_id: str | None) -> None:
+        """Push the live view of one run."""
+        if run_id is None or run_id not in self.rows:
+            return
+        ws = self.config.workspace
+        run_dir = ws.root / run_id if "/" in run_id else ws.run_dir(run_id)  # models/base
+        self.app.push_screen(RunScreen(run_dir, self.rows[run_id]))
