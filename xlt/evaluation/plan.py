@@ -1,0 +1,239 @@
+"""What to evaluate: the options, and the model states × LR languages they select in a workspace.
+
+Light (json, polars; no torch): the command validates options and the TUI can preview a plan cheaply.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from xlt.errors import UsageError, WorkspaceError
+from xlt.evaluation.results import BASE_RUN_ID
+from xlt.workspace import Workspace
+
+Precision = Literal["auto", "bf16", "fp32"]
+Split = Literal["train", "valid"]
+
+# Defaults, each with its reason.
+DEFAULT_INPUT_LENGTH = 128  # tokens per corrupted input; overridden by the runs' own input length
+# 256 blocks × ~145 raw tokens ≈ 37k tokens read, ≈ 5.6k scored target tokens per language and seed:
+# enough that the mask-seed spread is small next to checkpoint differences, and minutes on a CPU.
+DEFAULT_MAX_BLOCKS = 256
+
+
+@dataclass(frozen=True)
+class EvalOptions:
+    """Which cells to score and how. `None` selects everything of that kind."""
+
+    runs: tuple[str, ...] | None = None
+    hr_langs: tuple[str, ...] | None = None  # ISO 639-3
+    checkpoints: tuple[str, ...] | None = None  # names like step-100
+    lr_langs: tuple[str, ...] | None = None  # ISO 639-3; None = tier "lr" of corpus/languages.parquet
+    # LR languages are never pretrained on, so their train split is unseen text too, and ~9× larger than
+    # valid: a bigger, lower-variance eval set. `valid` stays available for a strictly held-out set.
+    split: Split = "train"
+    input_length: int | None = None  # None: the runs' configured input length, else DEFAULT_INPUT_LENGTH
+    max_blocks: int = DEFAULT_MAX_BLOCKS
+    eval_seeds: int = 1  # mask draws: seeds 0 .. eval_seeds-1
+    batch_size: int | None = None  # None: as large as the logits budget allows (scoring.auto_batch_size)
+    precision: Precision = "auto"
+    include_base: bool = True
+
+    def __post_init__(self) -> None:
+        if self.max_blocks < 1:
+            raise UsageError(f"--max-blocks must be at least 1, got {self.max_blocks}")
+        if self.eval_seeds < 1:
+            raise UsageError(f"--eval-seeds must be at least 1, got {self.eval_seeds}")
+        if self.batch_size is not None and self.batch_size < 1:
+            raise UsageError(f"--batch-size must be at least 1, got {self.batch_size}")
+        if self.input_length is not None and self.input_length < 8:
+            raise UsageError(f"--input-length must be at least 8, got {self.input_length}")
+        if self.split not in ("train", "valid"):
+            raise UsageError(f"--split must be train or valid, got {self.split!r}")
+        if self.precision not in ("auto", "bf16", "fp32"):
+            raise UsageError(f"--precision must be auto, bf16 or fp32, got {self.precision!r}")
+
+
+@dataclass(frozen=True)
+class ModelJob:
+    """One model state to score on every LR language: a run's checkpoint, or a base model (zero-shot)."""
+
+    run_id: str
+    hr_lang: str | None
+    checkpoint: str
+    step: int
+    spec: str  # what xlt.modeling.load_model gets
+    label: str | None  # the results' `model` column; None = known only after loading (base-only workspace)
+    tokenizer: str | None = None  # the run's tokenizer path (reference for the tokenizer check)
+    # Extra load_model arguments; only fresh `tiny`/`small` bases use them (seed, vocab_size,
+    # size_overrides), so that the zero-shot row is the very random init the run started from.
+    load_kwargs: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def is_base(self) -> bool:
+        return self.run_id == BASE_RUN_ID
+
+    @property
+    def name(self) -> str:
+        """How messages and the table name this model state."""
+        return f"base ({self.label or self.spec})" if self.is_base else f"{self.run_id}/{self.checkpoint}"
+
+
+@dataclass
+class EvalPlan:
+    """The model states and LR languages selected, the resolved input length, and problems found."""
+
+    jobs: list[ModelJob]
+    lr_langs: list[str]
+    input_length: int
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_run_config(path: Path) -> dict[str, Any]:
+    """A run's config.json as a dict (ValueError if it is not a JSON object)."""
+    value = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(value, dict):
+        raise ValueError("not a JSON object")
+    return value
+
+
+def _find_int(config: dict[str, Any], keys: tuple[str, ...]) -> int | None:
+    """The first of `keys` found in a run config, searching nested sections breadth-first
+    (pretrain writes ``config.data.input_length``)."""
+    queue: list[dict[str, Any]] = [config]
+    while queue:
+        section = queue.pop(0)
+        for key in keys:
+            if isinstance(section.get(key), int) and not isinstance(section.get(key), bool):
+                return int(section[key])
+        queue.extend(value for value in section.values() if isinstance(value, dict))
+    return None
+
+
+def _fresh_kwargs(config: dict[str, Any]) -> dict[str, Any]:
+    """load_model arguments that rebuild a run's fresh (`tiny`/`small`) starting model exactly."""
+    from xlt.modeling import FRESH_SPECS
+
+    if config.get("base_model") not in FRESH_SPECS:
+        return {}
+    model = config.get("config", {}).get("model", {}) if isinstance(config.get("config"), dict) else {}
+    kwargs: dict[str, Any] = {"seed": int(config.get("seed") or 0)}
+    if isinstance(model.get("vocab_size"), int):
+        kwargs["vocab_size"] = model["vocab_size"]
+    if isinstance(model.get("size_overrides"), dict):
+        kwargs["size_overrides"] = model["size_overrides"]
+    return kwargs
+
+
+def _in_workspace(workspace: Workspace, value: Any) -> str | None:
+    """A path of a run config as given, or under the workspace root when it is relative and exists there
+    (a moved workspace keeps working); other specs (`base`, hub ids) unchanged."""
+    if not value:
+        return None
+    text = str(value)
+    path = Path(text)
+    if not path.is_absolute() and (workspace.root / path).exists():
+        return str(workspace.root / path)
+    return text
+
+
+def checkpoint_dirs(run_dir: Path) -> list[tuple[int, Path]]:
+    """(step, path) of every `checkpoints/step-N` directory, complete or not, in step order.
+
+    Unlike modeling.iter_checkpoints this keeps directories without model.safetensors, so that a broken
+    checkpoint is reported instead of silently missing from the matrix.
+    """
+    found = []
+    for path in (run_dir / "checkpoints").glob("step-*"):
+        match = re.fullmatch(r"step-(\d+)", path.name)
+        if match and path.is_dir():
+            found.append((int(match.group(1)), path))
+    return sorted(found)
+
+
+def _lr_languages(workspace: Workspace, options: EvalOptions) -> list[str]:
+    if options.lr_langs is not None:
+        return list(dict.fromkeys(options.lr_langs))
+    path = workspace.languages_path
+    if not path.is_file():
+        raise WorkspaceError(
+            f"no language table at {path}: the LR languages are not known",
+            "run `xlt clean` first, or name them with --lr",
+        )
+    import polars as pl
+
+    frame = pl.read_parquet(path, columns=["iso3", "tier"])
+    return sorted(frame.filter(pl.col("tier") == "lr")["iso3"].to_list())
+
+
+def plan_evaluation(workspace: Workspace, options: EvalOptions) -> EvalPlan:
+    """Select the model states and LR languages to score; bad run configs become warnings."""
+    warnings: list[str] = []
+    jobs: list[ModelJob] = []
+    bases: dict[str, ModelJob] = {}  # one zero-shot job per base model label
+    lengths: set[int] = set()
+    run_ids = workspace.run_ids()
+    wanted_runs = set(options.runs) if options.runs is not None else None
+    if wanted_runs is not None and (unknown := sorted(wanted_runs - set(run_ids))):
+        raise UsageError(
+            f"no run {', '.join(unknown)} in {workspace.runs_dir}",
+            f"runs: {', '.join(run_ids)}" if run_ids else "run `xlt pretrain` first",
+        )
+    for run_id in run_ids:
+        if wanted_runs is not None and run_id not in wanted_runs:
+            continue
+        config_path = workspace.run_dir(run_id) / "config.json"
+        try:
+            config = read_run_config(config_path)
+        except (OSError, ValueError) as exc:
+            warnings.append(f"skipped run {run_id}: cannot read {config_path} ({exc})")
+            continue
+        hr_lang = config.get("hr_lang")
+        if options.hr_langs is not None and hr_lang not in options.hr_langs:
+            continue
+        label = str(config.get("model") or "")
+        base_spec = _in_workspace(workspace, config.get("base_model"))
+        if length := _find_int(config, ("inputs_length", "input_length")):
+            lengths.add(length)
+        if options.include_base and base_spec and label and label not in bases:
+            bases[label] = ModelJob(
+                BASE_RUN_ID, None, BASE_RUN_ID, 0, str(base_spec), label, load_kwargs=_fresh_kwargs(config)
+            )
+        tokenizer = _in_workspace(workspace, config.get("tokenizer"))
+        for step, path in checkpoint_dirs(workspace.run_dir(run_id)):
+            if options.checkpoints is not None and path.name not in options.checkpoints:
+                continue
+            jobs.append(
+                ModelJob(
+                    run_id, hr_lang, path.name, step, str(path), label or None, str(tokenizer or "") or None
+                )
+            )
+    base_dir = workspace.base_model_dir
+    if not run_ids and not (base_dir / "config.json").is_file():
+        raise WorkspaceError(
+            f"nothing to evaluate: no runs in {workspace.runs_dir} and no base model in {base_dir}",
+            "run `xlt pretrain` first",
+        )
+    if options.include_base and not bases and not jobs and wanted_runs is None and options.hr_langs is None:
+        # A workspace with only its embedded base model: the zero-shot row alone.
+        bases["?"] = ModelJob(BASE_RUN_ID, None, BASE_RUN_ID, 0, str(base_dir), None)
+    if not jobs and not bases:
+        raise UsageError(
+            "no checkpoint matches the selection", "check --run, --hr and --checkpoints (`xlt runs`)"
+        )
+    if len(lengths) > 1 and options.input_length is None:
+        warnings.append(
+            f"runs use different input lengths {sorted(lengths)}: evaluating all at {max(lengths)}"
+        )
+    input_length = options.input_length or (max(lengths) if lengths else DEFAULT_INPUT_LENGTH)
+    lr_langs = _lr_languages(workspace, options)
+    if not lr_langs:
+        raise WorkspaceError(
+            f"no LR language in {workspace.languages_path}", "name them with --lr, or re-run `xlt clean`"
+        )
+    # Zero-shot rows first: their tokenizers are the reference for the checkpoints' tokenizer check.
+    return EvalPlan([*bases.values(), *jobs], lr_langs, input_length, warnings)
