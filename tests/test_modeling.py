@@ -1,0 +1,120 @@
+"""Tokenizers and models: the T5 sentinel layout, the tiny model's start, checkpoints, load errors."""
+
+from __future__ import annotations
+
+import csv
+import importlib.resources
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from xlt import modeling
+from xlt.errors import InputError, WorkspaceError
+
+SMALL_SIZES = {
+    "d_model": 32,
+    "d_ff": 64,
+    "num_layers": 2,
+    "num_decoder_layers": 2,
+    "num_heads": 2,
+    "d_kv": 16,
+}
+
+
+def elotl_lines(column: int, limit: int, corpus: str = "axolotl") -> list[str]:
+    """Distinct non-empty lines of one column of an elotl parallel corpus (real text shipped by a package)."""
+    with (importlib.resources.files("elotl.corpora") / f"{corpus}.csv").open(encoding="utf-8") as handle:
+        lines = [
+            row[column].strip() for row in csv.reader(handle) if len(row) > column and row[column].strip()
+        ]
+    return list(dict.fromkeys(lines))[:limit]
+
+
+@pytest.fixture(scope="module")
+def tokenizer_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 400-piece tokenizer trained on Spanish and Nahuatl lines."""
+    out = tmp_path_factory.mktemp("tok") / "tok"
+    lines = {"spa": elotl_lines(0, 1500), "nci": elotl_lines(1, 1500)}
+    modeling.train_tokenizer(lines, out, vocab_size=400, max_sentences=3000)
+    return out
+
+
+def test_tokenizer_has_t5_layout(tokenizer_dir: Path) -> None:
+    """pad 0, eos 1, unk 2, and <extra_id_0> is the highest id, counting down to <extra_id_99>."""
+    tok = modeling.load_tokenizer(tokenizer_dir)
+    assert (tok.pad_token_id, tok.eos_token_id, tok.unk_token_id) == (0, 1, 2)
+    ids = modeling.sentinel_ids(tok)
+    assert ids[0] == len(tok) - 1
+    assert ids == list(range(len(tok) - 1, len(tok) - 101, -1))
+    encoded = tok("La casa es grande.").input_ids
+    assert encoded[-1] == 1 and tok.unk_token_id not in encoded
+    assert (tokenizer_dir / "tokenizer.json").is_file() and (tokenizer_dir / "spiece.model").is_file()
+
+
+def test_temperature_weights_follow_mt5() -> None:
+    """p(l) ∝ n**0.3 flattens the mix: a 100x larger language gets ~4x the share, not 100x."""
+    weights = modeling.temperature_weights({"big": 100_000, "small": 1_000}, alpha=0.3)
+    assert math.isclose(sum(weights.values()), 1.0)
+    assert math.isclose(weights["big"] / weights["small"], 100**0.3, rel_tol=1e-9)
+    sample = modeling.balanced_sample({"big": ["a"] * 1000, "small": ["b"] * 10}, total=200, seed=1)
+    # shares 1 : 100**0.3 ≈ 1 : 3.98, so "small" gets 40 of 200 lines: its 10 lines repeated 4 times
+    assert sample.count("b") == 40 and sample.count("a") == 160
+
+
+def test_tiny_model_starts_near_uniform_loss() -> None:
+    """A fresh tiny mT5 has an untied head and a first loss near ln(vocab), not ~110."""
+    import torch
+
+    config = modeling.tiny_config("tiny", 500, **SMALL_SIZES)
+    model = modeling.build_tiny_model(config, seed=0)
+    assert model.lm_head.weight is not model.shared.weight
+    x = torch.randint(3, 400, (4, 16))
+    y = torch.randint(3, 400, (4, 6))
+    loss = model(input_ids=x, labels=y).loss.item()
+    assert abs(loss - math.log(500)) < 1.5  # logits of std ~1 add ~0.5 nats; the std-1 tied head gave ~110
+    assert modeling.model_label(model).startswith("tiny:")
+
+
+def test_checkpoint_roundtrip_keeps_weights_and_label(tmp_path: Path, tokenizer_dir: Path) -> None:
+    """save_checkpoint writes safetensors + tokenizer; load_model restores the same untied weights."""
+    import torch
+
+    tok = modeling.load_tokenizer(tokenizer_dir)
+    model = modeling.build_tiny_model(modeling.tiny_config("tiny", len(tok), **SMALL_SIZES), seed=3)
+    out = modeling.save_checkpoint(model, tok, tmp_path / "ckpt", info={"step": 7})
+    assert (out / "model.safetensors").is_file() and (out / "tokenizer.json").is_file()
+    assert not list(out.glob("*.bin")) and not list(out.glob("*.pt"))
+    assert json.loads((out / "xlt_model.json").read_text())["step"] == 7
+    loaded = modeling.load_model(out)
+    assert loaded.label == modeling.model_label(model)
+    assert torch.equal(loaded.model.lm_head.weight, model.lm_head.weight)
+    assert torch.equal(loaded.model.shared.weight, model.shared.weight)
+    assert loaded.model.lm_head.weight is not loaded.model.shared.weight
+    assert len(loaded.tokenizer) == len(tok)
+
+
+def test_load_model_errors(tmp_path: Path) -> None:
+    """Missing or corrupt directories, an uncached hub id, and a missing base model: clear XltErrors."""
+    from xlt.workspace import Workspace
+
+    with pytest.raises(InputError, match="does not exist"):
+        modeling.load_model(tmp_path / "nope")
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "config.json").write_text("{}")
+    (broken / "model.safetensors").write_bytes(b"not safetensors")
+    with pytest.raises(InputError, match="cannot load"):
+        modeling.load_model(broken)
+    with pytest.raises(InputError, match="not in the Hugging Face cache and this machine is offline"):
+        modeling.load_model("xlt-tests/no-such-model")
+    with pytest.raises(WorkspaceError, match="pretrain --base"):
+        modeling.load_model("base", Workspace(tmp_path / "ws"))
+
+
+def test_short_label() -> None:
+    """Run ids use a short, path-safe form of the model label."""
+    assert modeling.short_label("google/mt5-base") == "mt5-base"
+    assert modeling.short_label("tiny:ab12cd34") == "tiny"
+    assert modeling.short_label("base:ab12cd34") == "base"

@@ -1,0 +1,240 @@
+"""Training: the pure pieces (schedule, batches, baseline) and few-step runs (events, checkpoints, resume)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_modeling import SMALL_SIZES, elotl_lines
+
+from xlt.errors import TrainingError, UsageError
+from xlt.events import read_events
+from xlt.training import (
+    TrainHooks,
+    base_config,
+    cpu_config,
+    lr_at,
+    pretrain,
+    pretrain_base,
+    unigram_perplexity,
+)
+from xlt.training.batches import micro_batch, mixture_index, step_examples
+from xlt.workspace import Workspace
+
+
+def write_corpus(ws: Workspace, languages: dict[str, tuple[str, list[str]]]) -> None:
+    """corpus/<iso3>/{train,valid}.txt (90/10) and languages.parquet for {iso3: (tier, lines)}."""
+    import polars as pl
+
+    for iso3, (_, lines) in languages.items():
+        cut = max(1, len(lines) // 10)
+        ws.corpus_lang_dir(iso3).mkdir(parents=True, exist_ok=True)
+        ws.valid_path(iso3).write_text("\n".join(lines[:cut]) + "\n", encoding="utf-8")
+        ws.train_path(iso3).write_text("\n".join(lines[cut:]) + "\n", encoding="utf-8")
+    pl.DataFrame(
+        {
+            "iso3": list(languages),
+            "tier": [tier for tier, _ in languages.values()],
+            "lines": [len(lines) for _, lines in languages.values()],
+        }
+    ).write_parquet(ws.languages_path)
+
+
+def sample_corpus(ws: Workspace) -> None:
+    """Spanish and Otomí as HR languages, Nahuatl (nci) as an LR language, from elotl."""
+    write_corpus(
+        ws,
+        {
+            "spa": ("hr", elotl_lines(0, 1200)),
+            "ote": ("hr", elotl_lines(1, 600, corpus="tsunkua")),
+            "nci": ("lr", elotl_lines(1, 400)),
+        },
+    )
+
+
+def test_config(steps: int = 6, **overrides: object) -> object:
+    """A CPU recipe shrunk to a 2-layer d_model-32 model on 32-token inputs."""
+    cfg = cpu_config().with_overrides(
+        {
+            "model.spec": "tiny",
+            "model.precision": "fp32",
+            "model.vocab_size": 400,
+            "model.size_overrides": SMALL_SIZES,
+            "data.input_length": 32,
+            "optim.batch_size": 4,
+            "optim.steps": steps,
+            "optim.warmup_steps": 2,
+            "optim.lr": 1e-2,
+            "eval.max_blocks": 16,
+            "eval.batch_size": 16,
+            "eval.log_every": 1,
+            "checkpoint.every_fraction": 1 / 3,
+            **overrides,
+        }
+    )
+    return cfg
+
+
+test_config.__test__ = False  # a helper, not a test
+
+
+@pytest.fixture(scope="module")
+def template_ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """The sample corpus with its 400-piece tokenizer trained once (SentencePiece is the slow part)."""
+    from xlt.modeling import workspace_tokenizer
+
+    ws = Workspace(tmp_path_factory.mktemp("template") / "ws")
+    sample_corpus(ws)
+    workspace_tokenizer(ws, vocab_size=400)
+    return ws
+
+
+@pytest.fixture
+def corpus_ws(template_ws: Workspace, ws: Workspace) -> Workspace:
+    """A fresh copy of the template workspace."""
+    import shutil
+
+    shutil.copytree(template_ws.root, ws.root)
+    return ws
+
+
+def test_lr_schedule_warms_up_then_decays() -> None:
+    """Linear warm-up to the peak, then linear decay towards 0 at the last step."""
+    lrs = [lr_at(step, 1.0, 4, 12) for step in range(12)]
+    assert lrs[:4] == [0.25, 0.5, 0.75, 1.0]
+    assert all(a > b for a, b in itertools.pairwise(lrs[3:]))
+    assert lrs[-1] == pytest.approx(1 / 9)
+
+
+def test_batches_are_pure_and_cover_each_epoch() -> None:
+    """Each epoch visits every example once; processes and micro-steps get disjoint slices."""
+    seen = np.concatenate([step_examples(10, seed=3, step=s, global_batch=5) for s in range(2)])
+    assert sorted(seen) == list(range(10))
+    assert np.array_equal(step_examples(10, 3, 7, 5), step_examples(10, 3, 7, 5))
+    parts = [micro_batch(40, 0, 2, m, p, 4, 2, 2) for m in range(2) for p in range(2)]
+    assert len(np.unique(np.concatenate(parts))) == 16
+
+
+def test_mixture_upsamples_small_languages() -> None:
+    """The base model's mix draws p(l) ∝ n**0.3: the small language is repeated, the big one cut."""
+    index = mixture_index([1000, 10], alpha=0.3, seed=0)
+    small = np.count_nonzero(index >= 1000)
+    assert len(index) == 1010 and small == round(1010 / (1 + 100**0.3))
+
+
+def test_unigram_perplexity_matches_hand_computation() -> None:
+    """Add-one unigram perplexity over target tokens; -100 is never counted."""
+    train = np.array([[3, 3, 4, -100]])
+    target = np.array([[3, 4, -100, -100]])
+    p3, p4 = (2 + 1) / (3 + 5), (1 + 1) / (3 + 5)
+    assert unigram_perplexity(train, target, vocab_size=5) == pytest.approx(
+        math.exp(-(math.log(p3) + math.log(p4)) / 2)
+    )
+
+
+def test_config_overrides_and_fp16_refused() -> None:
+    """Dotted overrides replace one field; unknown fields and fp16 are usage errors."""
+    cfg = cpu_config().with_overrides({"optim.lr": 1e-4, "optim.steps": None})
+    assert cfg.optim.lr == 1e-4 and cfg.optim.steps == cpu_config().optim.steps
+    with pytest.raises(UsageError):
+        cpu_config().with_overrides({"optim.nope": 1})
+    with pytest.raises(UsageError, match="fp16"):
+        cpu_config().with_overrides({"model.precision": "fp16"}).validate()
+
+
+def test_few_step_run_writes_events_checkpoints_config(corpus_ws: Workspace) -> None:
+    """A 6-step run: config.json with sections and versions, events, 3 safetensors checkpoints, learning."""
+    [result] = pretrain(corpus_ws, "Spanish", test_config(), progress=False)
+    run_dir = corpus_ws.run_dir("spa-tiny-s0")
+    assert result.run_id == "spa-tiny-s0" and result.final_step == 6
+    config = json.loads((run_dir / "config.json").read_text())
+    assert {"model", "data", "optim", "eval", "checkpoint"} <= set(config["config"])
+    assert config["hr_lang"] == "spa" and config["model"].startswith("tiny:") and config["total_steps"] == 6
+    assert {"torch", "transformers", "accelerate", "xlt"} <= set(config["versions"])
+    assert Path(config["tokenizer"]).is_dir()
+    kinds = [e["kind"] for e in read_events(run_dir / "events.jsonl")]
+    assert kinds[0] == "start" and kinds[-1] == "end" and kinds.count("checkpoint") == 3
+    assert result.checkpoints == ["step-2", "step-4", "step-6"]
+    for name in result.checkpoints:
+        assert (run_dir / "checkpoints" / name / "model.safetensors").is_file()
+        assert (run_dir / "checkpoints" / name / "tokenizer.json").is_file()
+    assert result.final_val_perplexity < result.start_val_perplexity
+    # Re-running a finished run skips it.
+    [again] = pretrain(corpus_ws, "spa", test_config(), progress=False)
+    assert again.skipped and again.final_val_perplexity == pytest.approx(result.final_val_perplexity)
+
+
+def test_resume_after_crash_matches_uninterrupted_run(corpus_ws: Workspace) -> None:
+    """Crash after step 5, resume from the step-4 state: same final step and loss as without the crash."""
+    [clean] = pretrain(corpus_ws, "spa", test_config(), progress=False)
+
+    def crash(step: int, loss: float) -> None:
+        if step == 5:
+            raise RuntimeError("simulated crash")
+
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        pretrain(
+            corpus_ws, "spa", test_config(), resume=False, hooks=TrainHooks(after_step=crash), progress=False
+        )
+    [resumed] = pretrain(corpus_ws, "spa", test_config(), progress=False)
+    assert resumed.resumed_from == 4 and resumed.final_step == clean.final_step == 6
+    assert resumed.final_loss == pytest.approx(clean.final_loss, rel=1e-6)
+    assert resumed.final_val_perplexity == pytest.approx(clean.final_val_perplexity, rel=1e-6)
+
+
+def test_nan_loss_stops_with_error_event(corpus_ws: Workspace) -> None:
+    """A NaN loss stops the run with a TrainingError and an error event; earlier checkpoints stay."""
+
+    def poison(step: int, loss: object) -> object:
+        return loss * float("nan") if step == 3 else loss
+
+    with pytest.raises(TrainingError, match="loss became nan at step 3"):
+        pretrain(corpus_ws, "spa", test_config(), hooks=TrainHooks(loss_transform=poison), progress=False)
+    run_dir = corpus_ws.run_dir("spa-tiny-s0")
+    assert read_events(run_dir / "events.jsonl")[-1]["kind"] == "error"
+    assert (run_dir / "checkpoints" / "step-2" / "model.safetensors").is_file()
+
+
+def test_changed_settings_refuse_to_resume(corpus_ws: Workspace) -> None:
+    """Resuming a run with other settings is refused with the fix (--restart)."""
+    crash = TrainHooks(after_step=lambda step, loss: (_ for _ in ()).throw(RuntimeError("stop")))
+    with pytest.raises(RuntimeError):
+        pretrain(corpus_ws, "spa", test_config(), hooks=crash, progress=False)
+    with pytest.raises(UsageError, match="other settings"):
+        pretrain(corpus_ws, "spa", test_config(**{"optim.lr": 5e-3}), progress=False)
+
+
+def test_base_model_trains_on_hr_mix_only(corpus_ws: Workspace) -> None:
+    """--base trains on both HR languages (never the LR one) and becomes the default model of runs."""
+    cfg = test_config(steps=4)
+    cfg = base_config().with_overrides(
+        {f"{s}.{k}": v for s, sec in cfg.to_dict().items() for k, v in sec.items()}
+    )
+    result = pretrain_base(corpus_ws, cfg, progress=False)
+    info = json.loads((corpus_ws.base_model_dir / "xlt_base.json").read_text())
+    assert set(result.languages) == {"spa", "ote"} and info["excluded_lr_languages"] == ["nci"]
+    assert (corpus_ws.base_model_dir / "model.safetensors").is_file()
+    assert result.label.startswith("base:") and info["val_perplexity"] is not None
+    [run] = pretrain(corpus_ws, "spa", test_config(steps=2, **{"model.spec": "auto"}), progress=False)
+    assert run.run_id == "spa-base-s0"
+    config = json.loads((corpus_ws.run_dir("spa-base-s0") / "config.json").read_text())
+    assert config["model"] == result.label and config["base_model"] == str(corpus_ws.base_model_dir)
+
+
+def test_train_flops_count_encoder_and_decoder_tokens() -> None:
+    """6·params·tokens per part: encoder weights × input tokens, decoder and LM head × target tokens."""
+    from xlt.modeling import build_tiny_model, tiny_config
+    from xlt.training.flops import train_step_flops
+
+    model = build_tiny_model(tiny_config("tiny", 500, **SMALL_SIZES), seed=0)
+    flops = train_step_flops(model, batch=2, input_length=10, target_length=4)
+    d, ff, inner = 32, 64, 32
+    enc_layer = 4 * d * inner + 3 * d * ff  # q, k, v, o + gated FFN (wi_0, wi_1, wo)
+    assert flops.encoder == 6 * 2 * enc_layer * 2 * 10
+    assert flops.decoder == 6 * 2 * (enc_layer + 4 * d * inner) * 2 * 4  # + cross-attention
+    assert flops.lm_head == 6 * 500 * d * 2 * 4
+    assert flops.attention == 3 * 2 * (2 * 4 * 10 * 10 * inner + 2 * 4 * (4 * 4 + 4 * 10) * inner)
