@@ -173,8 +173,16 @@ def recipients(transfer: pl.DataFrame, at: str = "final", super_share: float = 0
     return _rank_by_improvement(transfer, "lr_lang", "hr_lang", at, super_share, "recipient")
 
 
+EXACT_MAX_N = 7  # up to 7! = 5,040 orderings, exact permutation p-values are cheap
+
+
 def _correlate(x: np.ndarray, y: np.ndarray) -> dict[str, float | None]:
-    """Spearman and Pearson with p-values; None where undefined (fewer than 3 points or a constant)."""
+    """Spearman and Pearson with p-values; None where undefined (fewer than 3 points or a constant).
+
+    With few points (a handful of HR donors per LR language) scipy's asymptotic p-values are wrong: with
+    n = 3 a perfect rank correlation gets p = 0, although one ordering in six produces it by chance.
+    Up to EXACT_MAX_N points the p-values are exact, two-sided, over every ordering of y.
+    """
     from scipy import stats
 
     empty: dict[str, float | None] = dict.fromkeys(("spearman", "spearman_p", "pearson", "pearson_p"))
@@ -182,16 +190,31 @@ def _correlate(x: np.ndarray, y: np.ndarray) -> dict[str, float | None]:
         return empty
     rho = stats.spearmanr(x, y)
     r = stats.pearsonr(x, y)
+    rho_p, r_p = float(rho.pvalue), float(r.pvalue)
+    if len(x) <= EXACT_MAX_N:
+        rho_p = _exact_p(stats.rankdata(x), stats.rankdata(y), float(rho.statistic))
+        r_p = _exact_p(x, y, float(r.statistic))
 
     def clean(v: float) -> float | None:
         return None if not np.isfinite(v) else float(v)
 
     return {
         "spearman": clean(rho.statistic),
-        "spearman_p": clean(rho.pvalue),
+        "spearman_p": clean(rho_p),
         "pearson": clean(r.statistic),
-        "pearson_p": clean(r.pvalue),
+        "pearson_p": clean(r_p),
     }
+
+
+def _exact_p(x: np.ndarray, y: np.ndarray, observed: float) -> float:
+    """Two-sided exact permutation p-value of Pearson's r between x and every ordering of y."""
+    import itertools
+
+    orders = np.array(list(itertools.permutations(range(len(y)))))
+    xc = (x - x.mean()) / np.linalg.norm(x - x.mean())
+    yc = (y - y.mean()) / np.linalg.norm(y - y.mean())
+    null = yc[orders] @ xc
+    return float(np.mean(np.abs(null) >= abs(observed) - 1e-12))
 
 
 def correlations(

@@ -85,6 +85,14 @@ def evaluate(
         ),
     ] = "auto",
     no_base: Annotated[bool, typer.Option("--no-base", help="Skip the zero-shot base-model row.")] = False,
+    baselines: Annotated[
+        bool,
+        typer.Option(
+            "--baselines",
+            help="Also score random-init and token-frequency (unigram) baselines on the same eval sets "
+            "and show them under the matrix (results/baselines.parquet).",
+        ),
+    ] = False,
 ) -> None:
     """Score checkpoints on low-resource languages: masked-LM perplexity, same masks for every model.
 
@@ -92,6 +100,9 @@ def evaluate(
     are scored on fixed span-masked examples of each LR language; results go to
     results/perplexity.parquet. Cells already there are skipped: re-run the same command to resume.
     Several processes/GPUs: accelerate launch -m xlt evaluate --all-lr (checkpoints are split).
+    --baselines adds rows for a random-init model, "unigram <hr>" (HR token frequencies) and "unigram
+    self (oracle)" (the LR language's own frequencies from its other split); stored baselines computed
+    on the same eval sets are shown even without the flag.
 
     Example: xlt evaluate --all-lr --eval-seeds 3
     """
@@ -127,10 +138,34 @@ def evaluate(
     if results.is_empty():
         err_console.print("no cell could be evaluated (see the warnings above)")
         raise typer.Exit(1)
-    console.print(matrix_table(results))
+    baseline_rows = _baselines(workspace(ctx), options, compute=baselines, columns=columns)
+    console.print(matrix_table(results, baseline_rows))
     console.print(best_table(results))
     console.print(_settings_line(workspace(ctx), results), highlight=False)
     console.print(f"results: {workspace(ctx).perplexity_path}", highlight=False)
+    if baseline_rows is not None:
+        from xlt.evaluation.baselines import baselines_path
+
+        console.print(
+            f"baselines: {baselines_path(workspace(ctx))} (unigram self is an oracle: the LR language's own "
+            "token frequencies, from its other split)",
+            highlight=False,
+        )
+
+
+def _baselines(
+    ws: Workspace, options: object, compute: bool, columns: tuple[object, ...]
+) -> pl.DataFrame | None:
+    """The baseline rows to show: computed now (--baselines), else stored ones on the same eval sets."""
+    from xlt.evaluation.baselines import compute_baselines, matching_baselines
+
+    if not compute:
+        stored = matching_baselines(ws)
+        return stored if stored.height else None
+    with Progress(*columns, console=err_console, transient=True) as progress:  # type: ignore[arg-type]
+        reporter = RichReporter(progress)
+        progress.update(reporter.task, description="baselines")
+        return compute_baselines(ws, options, reporter)  # type: ignore[arg-type]
 
 
 def _settings_line(ws: Workspace, results: pl.DataFrame) -> str:
@@ -161,8 +196,12 @@ def _quiet_transformers() -> None:
     hf_logging.disable_progress_bar()
 
 
-def matrix_table(results: pl.DataFrame) -> Table:
-    """Checkpoints as rows, LR languages as columns; green = lower perplexity than zero-shot, red = higher."""
+def matrix_table(results: pl.DataFrame, baselines: pl.DataFrame | None = None) -> Table:
+    """Checkpoints as rows, LR languages as columns; green = lower perplexity than zero-shot, red = higher.
+
+    `baselines` (rows of results/baselines.parquet) become extra, labelled rows in a section under the
+    checkpoints, for the base models shown and the same mask seeds.
+    """
     import polars as pl
 
     from xlt.evaluation.results import BASE_RUN_ID, format_cell, perplexity_matrix
@@ -195,7 +234,38 @@ def matrix_table(results: pl.DataFrame) -> Table:
         name = (f"zero-shot ({row['model']})" if len(base) > 1 else "zero-shot") if is_base else row["run_id"]
         step = "–" if is_base else str(row["step"])
         table.add_row(name, row["hr_lang"] or "–", step, *cells, style="bold" if is_base else None)
+    if baselines is not None and baselines.height:
+        seeds = results["eval_seed"].unique().to_list()
+        models = results["model"].unique().to_list()
+        shown = baselines.filter(pl.col("model").is_in(models) & pl.col("eval_seed").is_in(seeds))
+        _add_baseline_rows(table, shown, langs, several_models=len(models) > 1)
     return table
+
+
+def _add_baseline_rows(table: Table, baselines: pl.DataFrame, langs: list[str], several_models: bool) -> None:
+    """A section of baseline rows (random init, unigram <hr>, unigram self (oracle)) in the matrix table."""
+    import polars as pl
+
+    from xlt.evaluation.baselines import baseline_label, baseline_summary
+    from xlt.evaluation.results import format_cell
+
+    summary = baseline_summary(baselines)
+    if summary.is_empty():
+        return
+    table.add_section()
+    keys = summary.select("model", "baseline", "source_lang").unique(maintain_order=True)
+    for model, baseline, source in keys.iter_rows():
+        cells = summary.filter((pl.col("model") == model) & (pl.col("baseline") == baseline))
+        by_lang = {row["lr_lang"]: row for row in cells.iter_rows(named=True)}
+        texts = []
+        for lang in langs:
+            row = by_lang.get(lang)
+            text = format_cell(row["perplexity"], None) if row else "–"
+            if row and row["perplexity_std"] is not None:
+                text += f"\n[dim]±{format_cell(row['perplexity_std'], None)}[/]"
+            texts.append(text)
+        name = baseline_label(baseline, source) + (f" ({model})" if several_models else "")
+        table.add_row(f"[italic]{name}[/]", source or "–", "–", *texts)
 
 
 def best_table(results: pl.DataFrame) -> Table:

@@ -1,0 +1,449 @@
+"""Reference rows for the perplexity matrix: a random-init model and token-frequency (unigram) models.
+
+At the tiny scale most of the LR perplexity drop after HR pretraining is shared subword frequencies and
+the sentinel format, not linguistic transfer (NOTES.md, "What the tiny model can and cannot show"). So
+the matrix is printed with three kinds of baselines, all scored on exactly the cached masked eval sets
+the checkpoints are scored on (:mod:`xlt.evaluation.evalset`, same tokenizer, split, input length,
+block cap and mask seeds):
+
+* ``random_init``: the base model's architecture and tokenizer, freshly initialised (seed
+  :data:`RANDOM_INIT_SEED`, or the run's seed for a fresh ``tiny``/``small`` base, which then equals
+  the zero-shot row): what "no training at all" scores.
+* ``unigram:<hr>``: a token-frequency model of the target side estimated from the HR language's train
+  text: the "word-frequency baseline". A checkpoint pretrained on that HR language is worth something
+  only where it is clearly below this row.
+* ``unigram:self``: the LR language's own token frequencies, from its *other* split (eval on train ->
+  estimated on valid and vice versa). An **oracle**: no HR-only model can know these frequencies; it
+  shows how far frequencies alone can go.
+
+Unigram models are estimated the way pretraining reports its own unigram baseline
+(:mod:`xlt.training.baselines`): the text is cut into the same raw blocks, span-corrupted, and the
+*labels* are counted, so sentinels and EOS get their real target frequencies; add-one smoothing over
+the tokenizer's vocabulary keeps unseen tokens finite. Results go to ``results/baselines.parquet``,
+one row per (LR language, baseline, model, eval seed); cells already there are skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from xlt.errors import InputError, XltError
+from xlt.evaluation.evalset import EvalSetSpec, load_eval_set
+from xlt.evaluation.plan import EvalOptions, ModelJob, plan_evaluation
+from xlt.evaluation.runner import Reporter, SilentReporter, eval_settings
+from xlt.workspace import Workspace, atomic_write_text, write_parquet
+
+if TYPE_CHECKING:
+    import numpy as np
+
+BASELINES_FILE = "baselines.parquet"
+BASELINE_SETTINGS_FILE = "baselines.settings.json"
+RANDOM_INIT = "random_init"
+UNIGRAM_SELF = "unigram:self"
+UNIGRAM_PREFIX = "unigram:"
+RANDOM_INIT_SEED = 0
+# Add-one (Laplace) smoothing over the tokenizer's vocabulary, as xlt.training.baselines does.
+SMOOTHING = 1.0
+# Pretraining's default line cap (xlt/training/config.py, DataSection.max_lines): the same cap reuses the
+# HR text tokenized by `xlt pretrain` instead of tokenizing it again.
+HR_MAX_LINES = 500_000
+# Blocks whose labels are counted: xlt.training.baselines.corrupted_labels' cap (≈ 20k × 145 raw tokens).
+COUNT_BLOCKS = 20_000
+# Small texts (an LR valid split) are corrupted up to this many times with fresh masks, so that most of
+# their tokens are counted, not just the 15 % one mask hides; sentinel/EOS proportions stay those of
+# real targets.
+MAX_COUNT_DRAWS = 10
+COUNT_SEED = 0  # mask seed of the counted text (independent of the eval seeds)
+
+BASELINE_SCHEMA: dict[str, pl.DataType] = {
+    "lr_lang": pl.String(),
+    "baseline": pl.String(),
+    "source_lang": pl.String(),
+    "perplexity": pl.Float64(),
+    "loss": pl.Float64(),
+    "n_tokens": pl.Int64(),
+    "model": pl.String(),
+    "eval_seed": pl.Int64(),
+}
+BASELINE_KEY = ("lr_lang", "baseline", "model", "eval_seed")
+
+
+def baselines_path(workspace: Workspace) -> Any:
+    """``results/baselines.parquet``."""
+    return workspace.results_dir / BASELINES_FILE
+
+
+def empty_baselines() -> pl.DataFrame:
+    """A baselines table with no rows and its schema."""
+    return pl.DataFrame(schema=BASELINE_SCHEMA)
+
+
+def read_baselines(workspace: Workspace) -> pl.DataFrame:
+    """The stored baselines (empty if there are none), cast to :data:`BASELINE_SCHEMA`."""
+    path = baselines_path(workspace)
+    if not path.exists():
+        return empty_baselines()
+    try:
+        frame = pl.read_parquet(path)
+    except Exception as exc:  # truncated or foreign file
+        raise InputError(f"cannot read baselines {path}: {exc}", "delete it; it is recomputed") from exc
+    if missing := set(BASELINE_SCHEMA) - set(frame.columns):
+        raise InputError(f"baselines {path} lack columns {sorted(missing)}", "delete it; it is recomputed")
+    return frame.select([pl.col(name).cast(dtype) for name, dtype in BASELINE_SCHEMA.items()])
+
+
+def stored_settings(workspace: Workspace) -> dict[str, Any] | None:
+    """The eval-set settings the stored baselines were computed with (None if unknown)."""
+    try:
+        value = json.loads((workspace.results_dir / BASELINE_SETTINGS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def matching_baselines(workspace: Workspace) -> pl.DataFrame:
+    """Stored baselines, but only if computed on the same eval sets as ``results/perplexity.parquet``.
+
+    What `xlt evaluate` shows without ``--baselines``; empty when the settings differ or are unknown.
+    """
+    from xlt.evaluation.runner import SETTINGS_FILE
+
+    try:
+        matrix = json.loads((workspace.results_dir / SETTINGS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return empty_baselines()
+    mine = stored_settings(workspace)
+    if mine is None or mine != matrix:
+        return empty_baselines()
+    try:
+        return read_baselines(workspace)
+    except InputError:
+        return empty_baselines()
+
+
+def unigram_score(counts_labels: np.ndarray, eval_labels: np.ndarray, vocab_size: int) -> tuple[float, int]:
+    """(mean loss in nats, target tokens) of eval labels under add-one label frequencies.
+
+    Uses :func:`xlt.training.baselines.unigram_perplexity` (the baseline pretraining reports), so both
+    numbers are computed alike; labels ``-100`` are ignored on both sides.
+    """
+    import numpy as np
+
+    from xlt.spans import LABEL_PAD_ID
+    from xlt.training.baselines import unigram_perplexity
+
+    perplexity = unigram_perplexity(counts_labels, eval_labels, vocab_size, smoothing=SMOOTHING)
+    return math.log(perplexity), int((np.asarray(eval_labels) != LABEL_PAD_ID).sum())
+
+
+def counted_labels(
+    workspace: Workspace, tokenizer: Any, iso3: str, split: str, spec: EvalSetSpec
+) -> np.ndarray:
+    """Target ids of span-corrupted blocks of one language's split: what a unigram model is fitted on.
+
+    The blocks have the eval sets' raw length and noise settings; at most :data:`COUNT_BLOCKS` of them,
+    spread evenly over the text; a small text is corrupted several times with fresh masks.
+    """
+    import numpy as np
+
+    from xlt.data import token_blocks
+    from xlt.evaluation.evalset import select_blocks
+    from xlt.spans import SpanCorruption, sentinel_start
+    from xlt.training.baselines import corrupted_labels
+
+    corruption = SpanCorruption(
+        inputs_length=spec.inputs_length,
+        noise_density=spec.noise_density,
+        mean_noise_span_length=spec.mean_noise_span_length,
+        eos_id=int(tokenizer.eos_token_id),
+        pad_id=int(tokenizer.pad_token_id),
+        sentinel_start_id=sentinel_start(tokenizer),
+    )
+    max_lines = HR_MAX_LINES if split == "train" else None
+    blocks = np.asarray(
+        token_blocks(workspace, tokenizer, iso3, split, corruption.raw_length, max_lines=max_lines)
+    )
+    blocks = blocks[select_blocks(len(blocks), COUNT_BLOCKS)]
+    draws = int(min(MAX_COUNT_DRAWS, max(1, COUNT_BLOCKS // len(blocks))))
+    return corrupted_labels(np.tile(blocks, (draws, 1)), corruption, COUNT_SEED, max_blocks=COUNT_BLOCKS * 10)
+
+
+@dataclass
+class _Base:
+    """One base model of the plan: its label, tokenizer and the job that loads it."""
+
+    job: ModelJob
+    label: str
+    tokenizer: Any
+    key: str
+    config: Any
+
+
+def _other_split(split: str) -> str:
+    return "valid" if split == "train" else "train"
+
+
+def _hr_languages(workspace: Workspace, jobs: list[ModelJob]) -> list[str]:
+    """HR languages of the selected runs; with no runs, every language of tier `hr`."""
+    langs = sorted({job.hr_lang for job in jobs if not job.is_base and job.hr_lang})
+    if langs or not workspace.languages_path.is_file():
+        return langs
+    frame = pl.read_parquet(workspace.languages_path, columns=["iso3", "tier"])
+    return sorted(frame.filter(pl.col("tier") == "hr")["iso3"].to_list())
+
+
+def compute_baselines(
+    workspace: Workspace, options: EvalOptions, reporter: Reporter | None = None
+) -> pl.DataFrame:
+    """Score the random-init, ``unigram:<hr>`` and ``unigram:self`` baselines on the matrix's eval sets.
+
+    The base models, LR languages, HR languages and input length come from :func:`plan_evaluation` with
+    the same `options` (``include_base`` forced on: the baselines are defined by the base models).
+    Rows already in ``results/baselines.parquet`` are skipped; new ones are merged in atomically. Stored
+    rows computed with other eval-set settings are replaced (with a warning). A language or HR text that
+    cannot be used is warned about and skipped. Returns the rows of the selected languages and seeds.
+    """
+    reporter = reporter or SilentReporter()
+    plan = plan_evaluation(workspace, replace(options, include_base=True))
+    settings = eval_settings(plan, options)
+    existing = read_baselines(workspace)
+    stale = existing.height > 0 and stored_settings(workspace) not in (None, settings)
+    if stale:
+        reporter.warn(f"{baselines_path(workspace)} was computed on other eval sets: recomputing it")
+        existing = empty_baselines()
+    done = {tuple(row) for row in existing.select(list(BASELINE_KEY)).iter_rows()}
+    seeds = list(range(options.eval_seeds))
+    hr_langs = _hr_languages(workspace, plan.jobs)
+    bases = [job for job in plan.jobs if job.is_base]
+    per_base = len(plan.lr_langs) * len(seeds) * (2 + len(hr_langs))
+    reporter.start(len(bases) * per_base)
+    stored = {"frame": existing}
+
+    def commit(rows: list[dict[str, Any]]) -> None:  # after each base model: a kill keeps what was done
+        stored["frame"] = _merge(stored["frame"], rows)
+        _store(workspace, stored["frame"], settings)
+
+    scorer = _BaselineScorer(workspace, options, plan.input_length, plan.lr_langs, seeds, reporter, done)
+    for job in bases:
+        if rows := scorer.run(job, hr_langs):
+            commit(rows)
+    if stale or not baselines_path(workspace).exists():  # stale rows must not stay next to a new matrix
+        commit([])
+    merged = stored["frame"]
+    return merged.filter(pl.col("lr_lang").is_in(plan.lr_langs) & (pl.col("eval_seed") < options.eval_seeds))
+
+
+def _merge(existing: pl.DataFrame, rows: list[dict[str, Any]]) -> pl.DataFrame:
+    new = pl.DataFrame(rows, schema=BASELINE_SCHEMA) if rows else empty_baselines()
+    return (
+        pl.concat([existing, new], how="vertical")
+        .unique(subset=list(BASELINE_KEY), keep="first", maintain_order=True)
+        .sort(["model", "baseline", "lr_lang", "eval_seed"])
+    )
+
+
+def _store(workspace: Workspace, frame: pl.DataFrame, settings: dict[str, Any]) -> None:
+    write_parquet(frame, baselines_path(workspace))
+    atomic_write_text(workspace.results_dir / BASELINE_SETTINGS_FILE, json.dumps(settings, indent=2) + "\n")
+
+
+class _BaselineScorer:
+    """Scores the baselines of one base model at a time; commits after each base model."""
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        options: EvalOptions,
+        input_length: int,
+        lr_langs: list[str],
+        seeds: list[int],
+        reporter: Reporter,
+        done: set[tuple[Any, ...]],
+    ) -> None:
+        self.workspace, self.options, self.input_length = workspace, options, input_length
+        self.lr_langs, self.seeds, self.reporter, self.done = lr_langs, seeds, reporter, done
+        self.warned: set[str] = set()
+
+    def spec(self, lang: str, seed: int) -> EvalSetSpec:
+        return EvalSetSpec(lang, self.options.split, self.input_length, self.options.max_blocks, seed)
+
+    def warn_once(self, what: str, message: str) -> None:
+        if what not in self.warned:
+            self.warned.add(what)
+            self.reporter.warn(message)
+
+    def run(self, job: ModelJob, hr_langs: list[str]) -> list[dict[str, Any]]:
+        """The missing baseline cells of one base model (loaded only if something is missing)."""
+        from xlt.modeling import load_model
+
+        baselines = [RANDOM_INIT, *(UNIGRAM_PREFIX + hr for hr in hr_langs), UNIGRAM_SELF]
+        todo = {
+            (lang, name, seed)
+            for lang in self.lr_langs
+            for name in baselines
+            for seed in self.seeds
+            if job.label is None or (lang, name, job.label, seed) not in self.done
+        }
+        total = len(self.lr_langs) * len(self.seeds) * len(baselines)
+        if not todo:
+            self.reporter.advance(total, f"baselines of {job.name}: already computed")
+            return []
+        try:
+            loaded = load_model(job.spec, self.workspace, **job.load_kwargs)
+        except Exception as exc:  # missing/corrupt base: one line, go on
+            message = exc.message if isinstance(exc, XltError) else f"{type(exc).__name__}: {exc}"
+            self.reporter.warn(f"no baselines for {job.name}: {message}")
+            self.reporter.advance(total, f"baselines of {job.name}: skipped")
+            return []
+        label = job.label or loaded.label
+        todo = {cell for cell in todo if (cell[0], cell[1], label, cell[2]) not in self.done}
+        rows = self._random_init(job, loaded, label, todo)
+        rows += self._unigrams(loaded.tokenizer, label, hr_langs, todo)
+        self.reporter.advance(total, f"baselines of {job.name}: done")
+        return rows
+
+    def eval_set(self, tokenizer: Any, key: str, lang: str, seed: int) -> dict[str, np.ndarray] | None:
+        try:
+            return load_eval_set(self.workspace, tokenizer, key, self.spec(lang, seed))
+        except XltError as exc:
+            self.warn_once(f"lr:{lang}", f"skipped LR language {lang}: {exc.message}")
+            return None
+
+    def _random_init(
+        self, job: ModelJob, loaded: Any, label: str, todo: set[tuple[str, str, int]]
+    ) -> list[dict[str, Any]]:
+        """The base architecture freshly initialised, scored like a checkpoint."""
+        import copy
+
+        from accelerate import PartialState
+
+        from xlt.data import tokenizer_key
+        from xlt.evaluation.scoring import resolve_precision, score_eval_set
+        from xlt.modeling import FRESH_SPECS, build_tiny_model
+
+        cells = sorted((lang, seed) for lang, name, seed in todo if name == RANDOM_INIT)
+        if not cells:
+            return []
+        if job.spec in FRESH_SPECS:
+            model = loaded.model  # a fresh base already is the random init the run started from
+        else:
+            # build_tiny_model = MT5ForConditionalGeneration(config) plus mT5's untied-head init
+            # (std d_model ** -0.5), so the first loss is near ln(vocab) as in real mT5 (NOTES.md).
+            model = build_tiny_model(copy.deepcopy(loaded.model.config), RANDOM_INIT_SEED)
+        device = PartialState().device
+        model.to(device).eval()
+        precision = resolve_precision(self.options.precision, device)
+        key = tokenizer_key(loaded.tokenizer)
+        rows = []
+        for lang, seed in cells:
+            arrays = self.eval_set(loaded.tokenizer, key, lang, seed)
+            if arrays is None:
+                continue
+            self.reporter.advance(0, f"random init × {lang}")
+            score = score_eval_set(model, arrays, self.options.batch_size, precision, device)
+            rows.append(_row(lang, RANDOM_INIT, None, score.loss, score.n_tokens, label, seed))
+        return rows
+
+    def _unigrams(
+        self, tokenizer: Any, label: str, hr_langs: list[str], todo: set[tuple[str, str, int]]
+    ) -> list[dict[str, Any]]:
+        """``unigram:<hr>`` and ``unigram:self`` cells; each frequency table is estimated once."""
+        from xlt.data import tokenizer_key
+
+        key = tokenizer_key(tokenizer)
+        vocab = len(tokenizer)
+        spec0 = self.spec("", 0)
+        rows = []
+        for hr in hr_langs:
+            name = UNIGRAM_PREFIX + hr
+            cells = sorted((lang, seed) for lang, n, seed in todo if n == name)
+            if not cells:
+                continue
+            self.reporter.advance(0, f"unigram {hr}: counting")
+            try:
+                counts = counted_labels(self.workspace, tokenizer, hr, "train", spec0)
+            except XltError as exc:
+                self.warn_once(f"hr:{hr}", f"no unigram {hr} baseline: {exc.message}")
+                continue
+            for lang, seed in cells:
+                if (arrays := self.eval_set(tokenizer, key, lang, seed)) is not None:
+                    loss, n = unigram_score(counts, arrays["labels"], vocab)
+                    rows.append(_row(lang, name, hr, loss, n, label, seed))
+        other = _other_split(self.options.split)
+        for lang in self.lr_langs:
+            cells = sorted(seed for cell_lang, n, seed in todo if n == UNIGRAM_SELF and cell_lang == lang)
+            if not cells:
+                continue
+            try:
+                counts = counted_labels(self.workspace, tokenizer, lang, other, spec0)
+            except XltError as exc:
+                self.warn_once(f"self:{lang}", f"no unigram self baseline for {lang}: {exc.message}")
+                continue
+            for seed in cells:
+                if (arrays := self.eval_set(tokenizer, key, lang, seed)) is not None:
+                    loss, n = unigram_score(counts, arrays["labels"], vocab)
+                    rows.append(_row(lang, UNIGRAM_SELF, None, loss, n, label, seed))
+        return rows
+
+
+def _row(
+    lang: str, baseline: str, source: str | None, loss: float, n_tokens: int, model: str, seed: int
+) -> dict[str, Any]:
+    return {
+        "lr_lang": lang,
+        "baseline": baseline,
+        "source_lang": source,
+        "perplexity": math.exp(loss),
+        "loss": loss,
+        "n_tokens": n_tokens,
+        "model": model,
+        "eval_seed": seed,
+    }
+
+
+def baseline_label(baseline: str, source_lang: str | None) -> str:
+    """How the matrix names a baseline row: ``random init``, ``unigram spa``, ``unigram self (oracle)``."""
+    if baseline == RANDOM_INIT:
+        return "random init"
+    if baseline == UNIGRAM_SELF:
+        return "unigram self (oracle)"
+    return f"unigram {source_lang or baseline.removeprefix(UNIGRAM_PREFIX)}"
+
+
+def baseline_summary(baselines: pl.DataFrame) -> pl.DataFrame:
+    """One row per (model, baseline, LR language): mean and std perplexity over eval seeds."""
+    return (
+        baselines.group_by(["model", "baseline", "source_lang", "lr_lang"])
+        .agg(
+            pl.col("perplexity").mean().alias("perplexity"),
+            pl.col("perplexity").std().alias("perplexity_std"),
+            pl.col("n_tokens").sum().alias("n_tokens"),
+        )
+        .with_columns(
+            pl.col("baseline")
+            .replace_strict({RANDOM_INIT: 0, UNIGRAM_SELF: 2}, default=1, return_dtype=pl.Int64)
+            .alias("_order")
+        )
+        .sort(["model", "_order", "baseline", "lr_lang"])
+        .drop("_order")
+    )
+
+
+__all__ = [
+    "BASELINE_SCHEMA",
+    "RANDOM_INIT",
+    "UNIGRAM_SELF",
+    "baseline_label",
+    "baseline_summary",
+    "baselines_path",
+    "compute_baselines",
+    "counted_labels",
+    "matching_baselines",
+    "read_baselines",
+    "unigram_score",
+]
