@@ -56,6 +56,7 @@ async def test_runs_screen_shows_every_run(tmp_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         table = app.screen.query_one("#runs", DataTable)
         await until(pilot, lambda: table.row_count == 4)
+        await until(pilot, lambda: "q Quit" in screen_text(app))  # the footer may render after the table
         text = screen_text(app)
         for expected in (
             "eng-s0",

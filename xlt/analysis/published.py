@@ -16,20 +16,10 @@ from pathlib import Path
 import polars as pl
 
 from xlt.errors import InputError
+from xlt.evaluation.results import RESULT_SCHEMA
 
 PUBLISHED_RUN = "published"
-SCHEMA = {
-    "run_id": pl.String,
-    "hr_lang": pl.String,
-    "checkpoint": pl.String,
-    "step": pl.Int64,
-    "lr_lang": pl.String,
-    "perplexity": pl.Float64,
-    "loss": pl.Float64,
-    "n_tokens": pl.Int64,
-    "model": pl.String,
-    "eval_seed": pl.Int64,
-}
+SCHEMA = RESULT_SCHEMA  # the long results format of results/perplexity.parquet
 
 
 @dataclass

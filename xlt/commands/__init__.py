@@ -7,7 +7,6 @@ torch and transformers are imported inside the command function so that `xlt --h
 from __future__ import annotations
 
 import importlib
-import importlib.util
 
 import typer
 
@@ -29,7 +28,4 @@ COMMANDS = (
 def register(app: typer.Typer) -> None:
     """Add every command module's commands to the root app."""
     for name in COMMANDS:
-        module_name = f"{__name__}.{name}"
-        if importlib.util.find_spec(module_name) is None:
-            continue
-        importlib.import_module(module_name).register(app)
+        importlib.import_module(f"{__name__}.{name}").register(app)
