@@ -90,6 +90,11 @@ class Workspace:
         return self.root / "models" / "base"
 
     @property
+    def base_run_dir(self) -> Path:
+        """Events, config and checkpoints of the base model's own pretraining (kept out of runs/)."""
+        return self.root / "models" / "base-run"
+
+    @property
     def runs_dir(self) -> Path:
         return self.root / "runs"
 

@@ -38,7 +38,6 @@ from xlt.training.baselines import corrupted_labels, unigram_perplexity
 from xlt.training.batches import mixture_index
 from xlt.training.config import TrainConfig, total_steps
 from xlt.training.loop import RunData, RunResult, RunSpec, TrainHooks, make_accelerator, train_run
-from xlt.training.status import BASE_RUN_DIR  # models/base-run/: events, config, checkpoints of --base
 from xlt.workspace import Workspace, atomic_dir, atomic_write_text
 
 
@@ -362,7 +361,7 @@ def pretrain_base(
     )
 
     run_id = f"base-{size}-s{seed}"
-    run_dir = workspace.root / "models" / BASE_RUN_DIR
+    run_dir = workspace.base_run_dir
     record = _run_record(
         run_id,
         None,

@@ -5,13 +5,11 @@ from __future__ import annotations
 from xlt.events import EVENTS_FILE, RunSummary, iter_run_event_files, read_events, summarize
 from xlt.workspace import Workspace
 
-BASE_RUN_DIR = "base-run"
-
 
 def list_runs(workspace: Workspace, hr: str | None = None) -> list[RunSummary]:
     """Summaries of the base pretraining (if any) and of every run under runs/, optionally one HR language."""
     summaries = []
-    base_events = workspace.root / "models" / BASE_RUN_DIR / EVENTS_FILE
+    base_events = workspace.base_run_dir / EVENTS_FILE
     if hr is None and base_events.is_file():
         events = read_events(base_events)
         run_id = events[0]["run_id"] if events else "base"

@@ -178,7 +178,7 @@ def thin(points: Sequence[tuple[int, float]], limit: int = MAX_CURVE_POINTS) -> 
 class RunsWatcher:
     """Every run of a workspace, followed incrementally; `poll` returns rows when anything changed.
 
-    `extra` are run directories outside runs/ (the embedded base model's `models/base`, trained by
+    `extra` are run directories outside runs/ (`models/base-run`, the embedded base model's pretraining by
     `xlt pretrain --base`); they are listed under their path relative to the workspace.
     """
 

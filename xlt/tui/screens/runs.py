@@ -38,7 +38,7 @@ class RunsScreen(PollingScreen):
     def on_mount(self) -> None:
         ws = self.config.workspace
         self.watcher = RunsWatcher(
-            ws.runs_dir, self.config.stale_after_s, self.config.clock, extra=[ws.base_model_dir]
+            ws.runs_dir, self.config.stale_after_s, self.config.clock, extra=[ws.base_run_dir]
         )
         super().on_mount()
 
@@ -63,5 +63,5 @@ class RunsScreen(PollingScreen):
         if run_id is None or run_id not in self.rows:
             return
         ws = self.config.workspace
-        run_dir = ws.root / run_id if "/" in run_id else ws.run_dir(run_id)  # models/base
+        run_dir = ws.root / run_id if "/" in run_id else ws.run_dir(run_id)  # models/base-run
         self.app.push_screen(RunScreen(run_dir, self.rows[run_id]))
