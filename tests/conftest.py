@@ -38,3 +38,14 @@ def run_cli(ws, capsys):
         return code, captured.out, captured.err
 
     return _run
+
+
+@pytest.fixture
+def one_thread():
+    """One torch thread for tiny models: on a machine shared with other work, two threads mostly wait."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

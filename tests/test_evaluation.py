@@ -78,6 +78,9 @@ def _write_run(
     (run / "config.json").write_text(json.dumps(config), encoding="utf-8")
 
 
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+
 @pytest.fixture(scope="session")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A workspace with 3 LR languages, a base model and two runs (spa: 2 checkpoints, eng: 1)."""
@@ -105,17 +108,6 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _write_run(root, "spa-1", "spa", label, [1, 2], models)
     _write_run(root, "eng-1", "eng", label, [3], models)
     return root
-
-
-@pytest.fixture(autouse=True)
-def one_thread():  # type: ignore[no-untyped-def]
-    """One torch thread: these models are tiny, and on a shared machine two threads mostly wait."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture

@@ -100,6 +100,9 @@ def _write_run(root: Path, run_id: str, hr: str, label: str, model_dir: Path, st
     (run / "config.json").write_text(json.dumps(config), encoding="utf-8")
 
 
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+
 @pytest.fixture(scope="session")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """LR nci and nya, HR Spanish text, a random base model, a trained spa run and an eng run (no text)."""
@@ -132,17 +135,6 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _write_run(root, "eng-1", "eng", label, store / "other", 10)
     shutil.rmtree(root / "cache", ignore_errors=True)  # eval sets and tokenized text: built by the tests
     return root
-
-
-@pytest.fixture(autouse=True)
-def one_thread():  # type: ignore[no-untyped-def]
-    """One torch thread: the models are tiny, and the machine is shared."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture
