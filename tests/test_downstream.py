@@ -160,22 +160,16 @@ def test_pos_turkish_slice_is_sane(tiny_ws):
 # --- the CLI -------------------------------------------------------------------------------------------
 
 
-def _cli(tiny_ws, capsys, *args: str) -> tuple[int, str, str]:
-    from xlt.cli import main
-
-    code = 0
-    try:
-        main(["--workspace", str(tiny_ws.root), *args])
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+@pytest.fixture
+def ws(tiny_ws):
+    """The CLI tests run on the module's workspace (the `run_cli` fixture of conftest uses `ws`)."""
+    return tiny_ws
 
 
-def test_cli_mt_prints_table(tiny_ws, capsys):
+def test_cli_mt_prints_table(tiny_ws, run_cli):
     """`xlt downstream mt` fine-tunes, prints the scores, signatures and samples."""
-    code, out, err = _cli(
-        tiny_ws, capsys, "downstream", "mt", "--model", _step(tiny_ws, 20), "--pair", "elotl:axolotl",
+    code, out, err = run_cli(
+        "downstream", "mt", "--model", _step(tiny_ws, 20), "--pair", "elotl:axolotl",
         "--src", "spa", "--tgt", "nci", "--steps", "2", "--max-pairs", "200", "--test-size", "6",
         "--max-new-tokens", "8", "--force",
     )  # fmt: skip
@@ -183,7 +177,7 @@ def test_cli_mt_prints_table(tiny_ws, capsys):
     assert "BLEU" in out and "chrF++" in out and "nrefs:1" in out and "ref" in out
 
 
-def test_cli_bad_inputs_are_one_line(tiny_ws, capsys, tmp_path):
+def test_cli_bad_inputs_are_one_line(tiny_ws, run_cli, tmp_path):
     """Non-parallel files, missing columns, conflicting options, unknown tags: one line each, no traceback."""
     (tmp_path / "a.txt").write_text("uno\ndos\n", encoding="utf-8")
     (tmp_path / "b.txt").write_text("ce\n", encoding="utf-8")
@@ -205,9 +199,9 @@ def test_cli_bad_inputs_are_one_line(tiny_ws, capsys, tmp_path):
                                       "--train-lang", "tur", "--test-lang", "kpv"]),
     ]  # fmt: skip
     for expected, message, args in cases:
-        code, _, err = _cli(tiny_ws, capsys, "downstream", *args)
+        code, _, err = run_cli("downstream", *args)
         assert code == expected, (args, err)
         assert message in err and err.strip().count("\n") == 0 and "Traceback" not in err, err
-    _, _, err = _cli(tiny_ws, capsys, "downstream", "pos", "--model", model, "--train", str(bad), "--test",
+    _, _, err = run_cli("downstream", "pos", "--model", model, "--train", str(bad), "--test",
                      str(bad), "--train-lang", "tur", "--test-lang", "kpv")  # fmt: skip
     assert "bad.conllu" in err and "sentence b1" in err
