@@ -185,6 +185,18 @@ def _prepare_run_dir(run_dir: Path, record: dict[str, Any], resume: bool, main: 
     return "fresh"
 
 
+def _open_run(run_dir: Path, record: dict[str, Any], resume: bool, accelerator: Any) -> bool:
+    """Prepare a run directory on every process; True when the run is already finished, else the main
+    process writes its config.json (fresh or resumed)."""
+    state = _prepare_run_dir(run_dir, record, resume, accelerator.is_main_process)
+    accelerator.wait_for_everyone()
+    if state == "finished":
+        return True
+    if accelerator.is_main_process:
+        atomic_write_text(run_dir / "config.json", json.dumps(record, indent=2, default=str))
+    return False
+
+
 def _finished_result(run_id: str, run_dir: Path, steps: int) -> RunResult:
     events = read_events(run_dir / "events.jsonl")
     evals = [e for e in events if e["kind"] == "eval"]
@@ -264,13 +276,9 @@ def pretrain(
                 "unigram_val_perplexity": unigram,
             },
         )
-        state = _prepare_run_dir(run_dir, record, resume, accelerator.is_main_process)
-        accelerator.wait_for_everyone()
-        if state == "finished":
+        if _open_run(run_dir, record, resume, accelerator):
             result = _finished_result(run_id, run_dir, steps)
         else:
-            if accelerator.is_main_process:
-                atomic_write_text(run_dir / "config.json", json.dumps(record, indent=2, default=str))
             if log is not None and accelerator.is_main_process:
                 log(f"{run_id}: {spec} model {loaded.label}, {len(train):,} blocks, {steps} steps")
             run = RunSpec(
@@ -372,13 +380,9 @@ def pretrain_base(
         steps,
         {"languages": sizes, "excluded_lr_languages": sorted(lr_langs), "unigram_val_perplexity": unigram},
     )
-    state = _prepare_run_dir(run_dir, record, resume, accelerator.is_main_process)
-    accelerator.wait_for_everyone()
-    if state == "finished":
+    if _open_run(run_dir, record, resume, accelerator):
         run = _finished_result(run_id, run_dir, steps)
     else:
-        if accelerator.is_main_process:
-            atomic_write_text(run_dir / "config.json", json.dumps(record, indent=2, default=str))
         if log is not None and accelerator.is_main_process:
             log(
                 f"base model: {size} ({n_parameters(model):,} parameters) on {', '.join(hr_langs)}, "
