@@ -51,6 +51,20 @@ class CountingTokenizer:
         self.calls += 1
         return self.inner(*args, **kwargs)
 
+    @property
+    def backend_tokenizer(self) -> Any:  # xlt encodes through the Rust tokenizer: count those calls too
+        outer = self
+
+        class Backend:
+            def encode_batch_fast(self, *args: Any, **kwargs: Any) -> Any:
+                outer.calls += 1
+                return outer.inner.backend_tokenizer.encode_batch_fast(*args, **kwargs)
+
+            def __getattr__(self, name: str) -> Any:
+                return getattr(outer.inner.backend_tokenizer, name)
+
+        return Backend()
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 

@@ -217,7 +217,7 @@ def test_perplexity_is_total_loss_over_target_tokens() -> None:
         attention[i, : input_lengths[i]] = 1
         labels[i, : label_lengths[i]] = rng.integers(3, 120, size=label_lengths[i])
     arrays = {"input_ids": input_ids, "attention_mask": attention, "labels": labels}
-    score = score_eval_set(model, arrays, batch_size=3, precision="fp32", device=torch.device("cpu"))
+    score = score_eval_set(model, arrays, batch_size=3, device=torch.device("cpu"))
 
     total, count = 0.0, 0
     with torch.no_grad():
@@ -231,6 +231,36 @@ def test_perplexity_is_total_loss_over_target_tokens() -> None:
     assert score.n_tokens == count == int(label_lengths.sum())
     assert score.loss == pytest.approx(total / count, rel=1e-5)
     assert score.perplexity == pytest.approx(math.exp(total / count), rel=1e-5)
+
+
+def test_summed_cross_entropy_in_chunks_equals_the_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Row chunks (a ragged last one, ignored labels inside) sum to the loss of the whole tensor."""
+    import torch
+    import torch.nn.functional as F  # noqa: N812
+
+    from xlt.evaluation import scoring
+
+    logits = torch.randn(23, 50, generator=torch.Generator().manual_seed(0)).bfloat16()
+    labels = torch.randint(0, 50, (23,), generator=torch.Generator().manual_seed(1))
+    labels[[3, 10, 22]] = -100
+    whole = float(F.cross_entropy(logits.float(), labels, ignore_index=-100, reduction="sum"))
+    monkeypatch.setattr(scoring, "CE_CHUNK_FLOATS", 5 * 50)  # 5 rows per chunk: 5 chunks, the last of 3
+    assert scoring.summed_cross_entropy(logits, labels) == pytest.approx(whole, rel=1e-6)
+
+
+def test_prepare_for_scoring_casts_weights_once() -> None:
+    """bf16 scoring casts the weights themselves (no autocast); fp32 leaves them as they are."""
+    import torch
+
+    from xlt.evaluation.scoring import prepare_for_scoring
+
+    cpu = torch.device("cpu")
+    model = prepare_for_scoring(_tiny(60, seed=0), "bf16", cpu)
+    assert not model.training
+    assert {p.dtype for p in model.parameters()} == {torch.bfloat16}
+    assert {p.dtype for p in prepare_for_scoring(_tiny(60, seed=0), "fp32", cpu).parameters()} == {
+        torch.float32
+    }
 
 
 def test_eval_sets_cached_once_and_reused(lws: Workspace) -> None:
@@ -253,7 +283,7 @@ def test_several_eval_seeds_give_spread(lws: Workspace) -> None:
 
 
 def test_bf16_close_to_fp32(lws: Workspace) -> None:
-    """bf16 autocast losses stay within 0.01 nats of fp32 on the same masks."""
+    """Losses of the bf16-cast model stay within 0.01 nats of fp32 on the same masks."""
     fp32, _ = _evaluate(lws, runs=("eng-1",))
     shutil.rmtree(lws.results_dir)
     bf16, _ = _evaluate(lws, runs=("eng-1",), precision="bf16")

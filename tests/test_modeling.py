@@ -95,6 +95,31 @@ def test_checkpoint_roundtrip_keeps_weights_and_label(tmp_path: Path, tokenizer_
     assert len(loaded.tokenizer) == len(tok)
 
 
+def test_models_run_the_fused_gelu_with_mt5s_numbers(tmp_path: Path, tokenizer_dir: Path) -> None:
+    """Built and loaded models use PyTorch's fused tanh GELU; outputs match transformers' gelu_new."""
+    import copy
+
+    import torch
+    from transformers.activations import GELUTanh, NewGELUActivation
+
+    tok = modeling.load_tokenizer(tokenizer_dir)
+    model = modeling.build_tiny_model(modeling.tiny_config("tiny", len(tok), **SMALL_SIZES), seed=1)
+    loaded = modeling.load_model(modeling.save_checkpoint(model, tok, tmp_path / "ckpt")).model
+    for candidate in (model, loaded):
+        acts = [m for m in candidate.modules() if isinstance(m, (GELUTanh, NewGELUActivation))]
+        assert acts and all(isinstance(m, GELUTanh) for m in acts)
+    assert model.config.dense_act_fn == "gelu_new"  # checkpoints stay standard mT5
+    unfused = copy.deepcopy(model)
+    for layer in unfused.modules():
+        if hasattr(layer, "act") and isinstance(layer.act, GELUTanh):
+            layer.act = NewGELUActivation()
+    x, y = torch.randint(3, len(tok), (3, 12)), torch.randint(3, len(tok), (3, 5))
+    with torch.no_grad():
+        assert torch.allclose(
+            model(input_ids=x, labels=y).logits, unfused(input_ids=x, labels=y).logits, atol=1e-5
+        )
+
+
 def test_load_model_errors(tmp_path: Path) -> None:
     """Missing or corrupt directories, an uncached hub id, and a missing base model: clear XltErrors."""
     from xlt.workspace import Workspace

