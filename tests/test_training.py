@@ -170,7 +170,12 @@ def test_few_step_run_writes_events_checkpoints_config(corpus_ws: Workspace) -> 
 
 def test_resume_after_crash_matches_uninterrupted_run(corpus_ws: Workspace) -> None:
     """Crash after step 5, resume from the step-4 state: same final step and loss as without the crash."""
+    import torch
+    from safetensors.torch import load_file
+
     [clean] = pretrain(corpus_ws, "spa", test_config(), progress=False)
+    run_dir = corpus_ws.run_dir("spa-tiny-s0")
+    clean_weights = load_file(run_dir / "checkpoints" / "step-6" / "model.safetensors")
 
     def crash(step: int, loss: float) -> None:
         if step == 5:
@@ -184,6 +189,28 @@ def test_resume_after_crash_matches_uninterrupted_run(corpus_ws: Workspace) -> N
     assert resumed.resumed_from == 4 and resumed.final_step == clean.final_step == 6
     assert resumed.final_loss == pytest.approx(clean.final_loss, rel=1e-6)
     assert resumed.final_val_perplexity == pytest.approx(clean.final_val_perplexity, rel=1e-6)
+    resumed_weights = load_file(run_dir / "checkpoints" / "step-6" / "model.safetensors")
+    assert all(torch.equal(resumed_weights[name], clean_weights[name]) for name in clean_weights)
+    # The resume state holds tensors and JSON only: nothing a loader would unpickle.
+    assert {p.suffix for p in (run_dir / "state").iterdir()} == {".safetensors", ".json"}
+
+
+def test_resume_refuses_a_pickled_state_with_the_fix(corpus_ws: Workspace) -> None:
+    """A state/ written by Accelerate's save_state (xlt 0.1.0) is not unpickled: one line, what to do."""
+
+    def stop_after_the_first_state(step: int, loss: float) -> None:
+        if step == 3:
+            raise RuntimeError("stop")
+
+    crash = TrainHooks(after_step=stop_after_the_first_state)
+    with pytest.raises(RuntimeError):
+        pretrain(corpus_ws, "spa", test_config(), hooks=crash, progress=False)
+    state = corpus_ws.run_dir("spa-tiny-s0") / "state"
+    (state / "optimizer.json").unlink()
+    (state / "optimizer.bin").write_bytes(b"\x80\x04pickle")
+    with pytest.raises(TrainingError, match="not in xlt's format") as error:
+        pretrain(corpus_ws, "spa", test_config(), progress=False)
+    assert str(state) in error.value.message and "--restart" in (error.value.hint or "")
 
 
 def test_nan_loss_stops_with_error_event(corpus_ws: Workspace) -> None:

@@ -7,10 +7,7 @@ is a pure function of (seed, step) — see :mod:`xlt.training.batches` — which
 
 from __future__ import annotations
 
-import json
-import logging
 import math
-import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,14 +21,11 @@ from xlt.events import EventWriter
 from xlt.modeling import LoadedModel, iter_checkpoints, save_checkpoint
 from xlt.training.batches import mask_rng, micro_batch
 from xlt.training.config import TrainConfig, checkpoint_steps, lr_at
-from xlt.workspace import atomic_write_text
+from xlt.training.state import latest_state, load_state, save_state
 
 if TYPE_CHECKING:
     import torch
     from accelerate import Accelerator
-
-STATE_DIR = "state"
-STATE_INFO = "xlt_state.json"
 
 
 @dataclass
@@ -125,41 +119,6 @@ def _cpu_has_fast_bf16() -> bool:
     return "amx_bf16" in flags or "avx512_bf16" in flags
 
 
-def latest_state(run_dir: Path) -> int | None:
-    """Step of the saved resume state of a run, or None."""
-    info = run_dir / STATE_DIR / STATE_INFO
-    if not info.is_file():
-        return None
-    try:
-        return int(json.loads(info.read_text())["step"])
-    except (ValueError, KeyError, TypeError):
-        return None
-
-
-def _save_state(accelerator: Accelerator, run_dir: Path, step: int) -> None:
-    """accelerate's save_state into a temporary dir, renamed over `state/` once complete."""
-    tmp = run_dir / f".{STATE_DIR}-{step}.tmp"
-    if accelerator.is_main_process and tmp.exists():
-        shutil.rmtree(tmp)
-    accelerator.wait_for_everyone()
-    # accelerate warns that it dropped the tied encoder/decoder embedding copies: expected for T5.
-    logger = logging.getLogger("accelerate")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        accelerator.save_state(str(tmp), safe_serialization=True)
-    finally:
-        logger.setLevel(level)
-    accelerator.wait_for_everyone()
-    if accelerator.is_main_process:
-        atomic_write_text(tmp / STATE_INFO, json.dumps({"step": step}))
-        final = run_dir / STATE_DIR
-        if final.exists():
-            shutil.rmtree(final)
-        tmp.rename(final)
-    accelerator.wait_for_everyone()
-
-
 def _optimizer(model: torch.nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
     """AdamW; no weight decay on layer norms (T5 has no biases)."""
     import torch
@@ -224,7 +183,7 @@ def train_run(
     model.train()
     start = latest_state(spec.run_dir) or 0
     if start:
-        accelerator.load_state(str(spec.run_dir / STATE_DIR))
+        load_state(accelerator, model, optimizer, spec.run_dir)
     events = EventWriter(spec.run_dir / "events.jsonl", spec.run_id) if main else None
     marks = set(checkpoint_steps(cfg, total))
     tokens_per_step = (
@@ -261,7 +220,7 @@ def train_run(
         if main:
             info = {**spec.checkpoint_info, "run_id": spec.run_id, "step": step, "val_perplexity": perplexity}
             save_checkpoint(accelerator.unwrap_model(model), spec.loaded.tokenizer, path, info=info)
-        _save_state(accelerator, spec.run_dir, step)
+        save_state(accelerator, model, optimizer, spec.run_dir, step)
         emit("checkpoint", step, path=str(path))
         result.checkpoints.append(path.name)
 
