@@ -113,18 +113,22 @@ def test_diverging_run_stops_with_one_line(run_cli, corpus_ws: Workspace) -> Non
 
 @pytest.mark.slow
 def test_two_process_accelerate_launch(template_ws: Workspace, tmp_path: Path) -> None:
-    """`accelerate launch --num_processes 2 --cpu -m xlt pretrain` (gloo) trains and checkpoints once."""
+    """Two processes on a CPU (gloo) train one run and checkpoint once; each saves its generator state.
+
+    `accelerate launch --cpu --num_processes 2` starts a single process (its multi-CPU path wants mpirun):
+    torchrun with ACCELERATE_USE_CPU=true gives Accelerate two ranks on CPUs.
+    """
     ws_root = tmp_path / "ws"
     shutil.copytree(template_ws.root, ws_root)
-    accelerate = Path(sys.executable).with_name("accelerate")
-    env = {**os.environ, "XLT_WORKSPACE": str(ws_root), "OMP_NUM_THREADS": "1"}
+    env = {**os.environ, "XLT_WORKSPACE": str(ws_root), "OMP_NUM_THREADS": "1", "ACCELERATE_USE_CPU": "true"}
     cmd = [
-        str(accelerate), "launch", "--num_processes", "2", "--num_machines", "1", "--cpu",
-        "--mixed_precision", "no", "--dynamo_backend", "no",
+        sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
         "-m", "xlt", "pretrain", "--hr", "spa", "--steps", "4", *model_args(Workspace(ws_root)),
     ]  # fmt: skip
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     run_dir = ws_root / "runs" / "spa-tiny-s0"
     assert (run_dir / "checkpoints" / "step-4" / "model.safetensors").is_file(), done.stdout[-2000:]
+    state = {p.name for p in (run_dir / "state").iterdir()}
+    assert {"model.safetensors", "optimizer.safetensors", "rng-0.safetensors", "rng-1.safetensors"} <= state
     assert done.stdout.count("spa-tiny-s0") >= 1

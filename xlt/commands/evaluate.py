@@ -127,9 +127,9 @@ def evaluate(
     )
     if not state(ctx).verbose:
         _quiet_transformers()
-    from accelerate import PartialState
+    from xlt.processes import process_state
 
-    main_process = PartialState().is_main_process  # under `accelerate launch`, one table, one bar
+    main_process = process_state().is_main_process  # under `accelerate launch`, one table, one bar
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err_console, transient=True, disable=not main_process) as progress:
         results = evaluate_workspace(workspace(ctx), options, RichReporter(progress))

@@ -320,11 +320,10 @@ class _BaselineScorer:
         """The base architecture freshly initialised, scored like a checkpoint."""
         import copy
 
-        from accelerate import PartialState
-
         from xlt.data import tokenizer_key
         from xlt.evaluation.scoring import prepare_for_scoring, resolve_precision, score_eval_set
         from xlt.modeling import FRESH_SPECS, build_tiny_model
+        from xlt.processes import process_state
 
         cells = sorted((lang, seed) for lang, name, seed in todo if name == RANDOM_INIT)
         if not cells:
@@ -335,7 +334,7 @@ class _BaselineScorer:
             # build_tiny_model = MT5ForConditionalGeneration(config) plus mT5's untied-head init
             # (std d_model ** -0.5), so the first loss is near ln(vocab) as in real mT5 (NOTES.md).
             model = build_tiny_model(copy.deepcopy(loaded.model.config), RANDOM_INIT_SEED)
-        device = PartialState().device
+        device = process_state().device
         model = prepare_for_scoring(model, resolve_precision(self.options.precision, device), device)
         key = tokenizer_key(loaded.tokenizer)
         rows = []

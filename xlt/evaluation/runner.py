@@ -292,15 +292,16 @@ def evaluate_workspace(
     Cells already in ``results/perplexity.parquet`` are skipped; new rows are committed after every
     model state. Returns the rows (old and new) of the selected model states and LR languages.
     """
-    from accelerate import PartialState
     from accelerate.utils import gather_object
+
+    from xlt.processes import process_state
 
     reporter = reporter or SilentReporter()
     plan = plan_evaluation(workspace, options)
     for warning in plan.warnings:
         reporter.warn(warning)
     settings = eval_settings(plan, options)
-    state = PartialState()
+    state = process_state()
     existing = merge_results(read_results(workspace.perplexity_path), _collect_parts(workspace))
     _check_settings(workspace, settings, existing.height > 0)
     done = {tuple(row) for row in existing.select(list(CELL_KEY)).iter_rows()}
