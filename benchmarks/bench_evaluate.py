@@ -146,7 +146,8 @@ def reference_perplexity(checkpoint: Path, text: Path, raw_length: int, max_bloc
 
     from xlt.evaluation.evalset import select_blocks
 
-    model = AutoModelForSeq2SeqLM.from_pretrained(str(checkpoint)).eval()
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")  # where xlt runs too
+    model = AutoModelForSeq2SeqLM.from_pretrained(str(checkpoint)).to(device).eval()
     tokenizer = AutoTokenizer.from_pretrained(str(checkpoint))
     lines = [line for line in text.read_text(encoding="utf-8").splitlines() if line.strip()]
     ids: list[int] = []
@@ -164,7 +165,10 @@ def reference_perplexity(checkpoint: Path, text: Path, raw_length: int, max_bloc
                 mask = random_spans_noise_mask(raw_length)
                 inputs.append(filter_with_sentinels(row, mask, sentinel, tokenizer.eos_token_id))
                 labels.append(filter_with_sentinels(row, ~mask, sentinel, tokenizer.eos_token_id))
-            out = model(input_ids=torch.tensor(np.stack(inputs)), labels=torch.tensor(np.stack(labels)))
+            out = model(
+                input_ids=torch.tensor(np.stack(inputs), device=device),
+                labels=torch.tensor(np.stack(labels), device=device),
+            )
             losses.append(float(out.loss))
     return math.exp(float(np.mean(losses)))
 
