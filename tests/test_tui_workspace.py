@@ -279,12 +279,15 @@ def test_base_model_run_is_listed(tmp_path: Path) -> None:
     ws = write_workspace(tmp_path / "ws")
     base_dir = ws.base_run_dir
     base_dir.mkdir(parents=True)
-    (base_dir / "config.json").write_text(json.dumps({"run_id": "base-tiny-s0", "hr_lang": None, "seed": 0}))
+    config = {"run_id": "base-tiny-s0", "hr_lang": None, "seed": 0, "languages": {"tur": 20, "eng": 90}}
+    (base_dir / "config.json").write_text(json.dumps(config))
     events = training_events("base-tiny-s0", 100, 300, T0 + timedelta(seconds=600))
     (base_dir / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
     rows = data.RunsWatcher(ws.runs_dir, 600.0, lambda: NOW, extra=[base_dir]).poll() or []
     assert rows[0].run_id == "models/base-run"
     assert (rows[0].summary.status, rows[0].summary.step, rows[0].hr_name) == ("running", 100, "")
+    assert rows[0].hr_label == "mix eng+tur"  # shown in the HR column instead of "?"
+    assert rows[1].hr_label == rows[1].hr_name != ""
     assert len(rows) == 5
 
 

@@ -81,10 +81,18 @@ class RunRow:
     model: str | None
     seed: int | None
     summary: RunSummary
+    mix: tuple[str, ...] = ()  # the base model's run: the HR languages it was trained on together
 
     @property
     def hr_name(self) -> str:
         return display_name(self.hr_lang)
+
+    @property
+    def hr_label(self) -> str:
+        """The HR language's name, or `mix eng+spa+tur` for the base model's run on the HR mix."""
+        if self.hr_lang:
+            return self.hr_name
+        return f"mix {'+'.join(self.mix)}" if self.mix else ""
 
 
 def read_run_config(path: Path) -> dict[str, Any]:
@@ -247,12 +255,14 @@ def row_of(run_id: str, config: dict[str, Any], summary: RunSummary) -> RunRow:
         summary = replace(summary, total_steps=config["total_steps"])
     seed = config.get("seed")
     model = config.get("model") or config.get("base_model")
+    languages = config.get("languages")
     return RunRow(
         run_id=run_id,
         hr_lang=config.get("hr_lang"),
         model=str(model) if model is not None else None,
         seed=seed if isinstance(seed, int) else None,
         summary=summary,
+        mix=tuple(sorted(languages)) if isinstance(languages, dict) and not config.get("hr_lang") else (),
     )
 
 

@@ -109,7 +109,8 @@ def info_text(row: RunRow | None, s: RunSummary) -> str:
     """Two lines: what the run is, and where it stands."""
     what = [f"[b]{escape(s.run_id)}[/b]"]
     if row is not None:
-        what += [f"HR {row.hr_name} ({row.hr_lang})" if row.hr_lang else "HR ?", escape(row.model or "")]
+        hr = f"HR {row.hr_name} ({row.hr_lang})" if row.hr_lang else f"HR {row.hr_label or '?'}"
+        what += [hr, escape(row.model or "")]
         what += [f"seed {row.seed}"] if row.seed is not None else []
     style = STATUS_STYLE.get(s.status, "dim")
     step = f"step {s.step}/{s.total_steps}" if s.total_steps else f"step {s.step}"

@@ -32,7 +32,7 @@ def cells(row: RunRow) -> tuple[Text | str, ...]:
     eta = format_eta(s.eta_s) if s.status == "running" else ""
     return (
         row.run_id,
-        row.hr_name or "?",
+        row.hr_label or "?",
         Text(s.status, style=STATUS_STYLE.get(s.status, "dim")),
         Text(step, justify="right"),
         Text(f"{s.loss:.3f}" if s.loss is not None else "", justify="right"),
