@@ -238,6 +238,20 @@ class SpanCorruption:
                 f"of the vocabulary: lower inputs_length ({self.inputs_length}) or raise the mean span"
             )
 
+    @classmethod
+    def for_tokenizer(
+        cls, tokenizer: Any, inputs_length: int, noise_density: float, mean_noise_span_length: float
+    ) -> SpanCorruption:
+        """The objective with `tokenizer`'s EOS, padding and sentinel ids."""
+        return cls(
+            inputs_length=inputs_length,
+            noise_density=noise_density,
+            mean_noise_span_length=mean_noise_span_length,
+            eos_id=int(tokenizer.eos_token_id),
+            pad_id=int(tokenizer.pad_token_id),
+            sentinel_start_id=sentinel_start(tokenizer),
+        )
+
     @cached_property
     def raw_length(self) -> int:
         """Raw tokens per block (no EOS appended) that corrupt into exactly `inputs_length` tokens."""

@@ -153,17 +153,9 @@ def counted_labels(
 
     from xlt.data import token_blocks
     from xlt.evaluation.evalset import select_blocks
-    from xlt.spans import SpanCorruption, sentinel_start
     from xlt.training.baselines import corrupted_labels
 
-    corruption = SpanCorruption(
-        inputs_length=spec.inputs_length,
-        noise_density=spec.noise_density,
-        mean_noise_span_length=spec.mean_noise_span_length,
-        eos_id=int(tokenizer.eos_token_id),
-        pad_id=int(tokenizer.pad_token_id),
-        sentinel_start_id=sentinel_start(tokenizer),
-    )
+    corruption = spec.corruption(tokenizer)
     max_lines = HR_MAX_LINES if split == "train" else None
     blocks = np.asarray(
         token_blocks(workspace, tokenizer, iso3, split, corruption.raw_length, max_lines=max_lines)

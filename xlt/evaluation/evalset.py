@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from xlt.spans import DEFAULT_MEAN_NOISE_SPAN_LENGTH, DEFAULT_NOISE_DENSITY, SpanCorruption, sentinel_start
+from xlt.spans import DEFAULT_MEAN_NOISE_SPAN_LENGTH, DEFAULT_NOISE_DENSITY, SpanCorruption
 from xlt.workspace import Workspace, atomic_open
 
 ARRAYS = ("input_ids", "attention_mask", "labels")
@@ -33,6 +33,12 @@ class EvalSetSpec:
     # T5's span-corruption defaults (Raffel et al. 2020, Table 4), as in pretraining.
     noise_density: float = DEFAULT_NOISE_DENSITY
     mean_noise_span_length: float = DEFAULT_MEAN_NOISE_SPAN_LENGTH
+
+    def corruption(self, tokenizer: Any) -> SpanCorruption:
+        """The span corruption of this set with `tokenizer`'s special ids."""
+        return SpanCorruption.for_tokenizer(
+            tokenizer, self.inputs_length, self.noise_density, self.mean_noise_span_length
+        )
 
     @property
     def file_name(self) -> str:
@@ -64,14 +70,7 @@ def build_eval_set(workspace: Workspace, tokenizer: Any, spec: EvalSetSpec) -> d
     """
     from xlt.data import token_blocks
 
-    corruption = SpanCorruption(
-        inputs_length=spec.inputs_length,
-        noise_density=spec.noise_density,
-        mean_noise_span_length=spec.mean_noise_span_length,
-        eos_id=int(tokenizer.eos_token_id),
-        pad_id=int(tokenizer.pad_token_id),
-        sentinel_start_id=sentinel_start(tokenizer),
-    )
+    corruption = spec.corruption(tokenizer)
     blocks = token_blocks(workspace, tokenizer, spec.iso3, spec.split, corruption.raw_length)
     blocks = np.asarray(blocks)[select_blocks(len(blocks), spec.max_blocks)]
     return corruption(blocks, np.random.default_rng(spec.seed))

@@ -108,15 +108,11 @@ def _load_blocks(
 
 
 def _corruption(cfg: TrainConfig, tokenizer: Any) -> Any:
-    from xlt.spans import SpanCorruption, sentinel_start
+    from xlt.spans import SpanCorruption
 
-    return SpanCorruption(
-        inputs_length=cfg.data.input_length,
-        noise_density=cfg.data.noise_density,
-        mean_noise_span_length=cfg.data.mean_noise_span_length,
-        eos_id=int(tokenizer.eos_token_id),
-        pad_id=int(tokenizer.pad_token_id),
-        sentinel_start_id=sentinel_start(tokenizer),
+    data = cfg.data
+    return SpanCorruption.for_tokenizer(
+        tokenizer, data.input_length, data.noise_density, data.mean_noise_span_length
     )
 
 
