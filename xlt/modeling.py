@@ -301,6 +301,22 @@ def fuse_gelu(model: Any) -> Any:
     return model
 
 
+def native_bf16(device_type: str) -> bool:
+    """Whether the hardware of `device_type` computes bf16 natively: CUDA GPUs with bf16, CPUs with AMX or
+    AVX512-BF16 (elsewhere bf16 would be emulated, slower than fp32)."""
+    import torch
+
+    if device_type == "cuda":
+        return bool(torch.cuda.is_available() and torch.cuda.is_bf16_supported())
+    if device_type == "cpu":
+        cpu = torch.cpu
+        return bool(
+            getattr(cpu, "_is_amx_tile_supported", lambda: False)()
+            or getattr(cpu, "_is_avx512_bf16_supported", lambda: False)()
+        )
+    return False
+
+
 def n_parameters(model: Any) -> int:
     """Number of parameters (each counted once)."""
     return sum(p.numel() for p in model.parameters())

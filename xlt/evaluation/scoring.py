@@ -42,20 +42,11 @@ def resolve_precision(precision: str, device: torch.device) -> str:
     languages × 256 blocks), 2.3-2.7× faster with the tiny model and 3.6× with mt5-base's shape on this
     project's CPUs; on CPUs without bf16 units it would be emulated and slower.
     """
-    import torch
+    from xlt.modeling import native_bf16
 
     if precision != "auto":
         return precision
-    if device.type == "cuda":
-        return "bf16" if torch.cuda.is_bf16_supported() else "fp32"
-    if device.type == "cpu":
-        cpu = torch.cpu
-        native = (
-            getattr(cpu, "_is_amx_tile_supported", lambda: False)()
-            or getattr(cpu, "_is_avx512_bf16_supported", lambda: False)()
-        )
-        return "bf16" if native else "fp32"
-    return "fp32"
+    return "bf16" if native_bf16(device.type) else "fp32"
 
 
 # Logits are (batch, targets, vocab): keep them under 2**28 values (1 GiB in fp32). On a GPU larger batches

@@ -18,7 +18,7 @@ import numpy as np
 
 from xlt.errors import TrainingError
 from xlt.events import EventWriter
-from xlt.modeling import LoadedModel, iter_checkpoints, save_checkpoint
+from xlt.modeling import LoadedModel, iter_checkpoints, native_bf16, save_checkpoint
 from xlt.training.batches import mask_rng, micro_batch
 from xlt.training.config import TrainConfig, checkpoint_steps, lr_at
 from xlt.training.state import latest_state, load_state, save_state
@@ -105,18 +105,8 @@ def resolve_precision(precision: str) -> str:
         return "no"
     if precision == "bf16":
         return "bf16"
-    if torch.cuda.is_available():
-        return "bf16" if torch.cuda.is_bf16_supported() else "no"
     # NOTES.md: bf16 autocast on this CPU (AMX) is real and ~1.5-2x faster; elsewhere it may emulate.
-    return "bf16" if _cpu_has_fast_bf16() else "no"
-
-
-def _cpu_has_fast_bf16() -> bool:
-    try:
-        flags = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
-    return "amx_bf16" in flags or "avx512_bf16" in flags
+    return "bf16" if native_bf16("cuda" if torch.cuda.is_available() else "cpu") else "no"
 
 
 def _optimizer(model: torch.nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
