@@ -233,19 +233,19 @@ def test_perplexity_is_total_loss_over_target_tokens() -> None:
     assert score.perplexity == pytest.approx(math.exp(total / count), rel=1e-5)
 
 
-def test_summed_cross_entropy_in_chunks_equals_the_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_token_loss_sum_in_chunks_equals_the_whole(monkeypatch: pytest.MonkeyPatch) -> None:
     """Row chunks (a ragged last one, ignored labels inside) sum to the loss of the whole tensor."""
     import torch
     import torch.nn.functional as F  # noqa: N812
 
-    from xlt.evaluation import scoring
+    from xlt import modeling
 
     logits = torch.randn(23, 50, generator=torch.Generator().manual_seed(0)).bfloat16()
     labels = torch.randint(0, 50, (23,), generator=torch.Generator().manual_seed(1))
     labels[[3, 10, 22]] = -100
     whole = float(F.cross_entropy(logits.float(), labels, ignore_index=-100, reduction="sum"))
-    monkeypatch.setattr(scoring, "CE_CHUNK_FLOATS", 5 * 50)  # 5 rows per chunk: 5 chunks, the last of 3
-    assert scoring.summed_cross_entropy(logits, labels) == pytest.approx(whole, rel=1e-6)
+    monkeypatch.setattr(modeling, "CE_CHUNK_FLOATS", 5 * 50)  # 5 rows per chunk: 5 chunks, the last of 3
+    assert float(modeling.token_loss_sum(logits, labels)) == pytest.approx(whole, rel=1e-6)
 
 
 def test_prepare_for_scoring_casts_weights_once() -> None:

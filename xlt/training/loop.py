@@ -18,7 +18,7 @@ import numpy as np
 
 from xlt.errors import TrainingError
 from xlt.events import EventWriter
-from xlt.modeling import LoadedModel, iter_checkpoints, native_bf16, save_checkpoint
+from xlt.modeling import LoadedModel, iter_checkpoints, native_bf16, save_checkpoint, token_loss_sum
 from xlt.training.batches import mask_rng, micro_batch
 from xlt.training.config import TrainConfig, checkpoint_steps, lr_at
 from xlt.training.state import latest_state, load_state, save_state
@@ -145,13 +145,7 @@ def evaluate(
             with accelerator.autocast():
                 logits = model(**batch).logits
             labels = batch["labels"]
-            loss = torch.nn.functional.cross_entropy(
-                logits.float().reshape(-1, logits.shape[-1]),
-                labels.reshape(-1),
-                ignore_index=-100,
-                reduction="sum",
-            )
-            total[0] += loss.double()
+            total[0] += token_loss_sum(logits, labels)
             total[1] += (labels != -100).sum()
     model.train(was_training)
     total = accelerator.reduce(total, reduction="sum")
