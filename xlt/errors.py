@@ -43,5 +43,9 @@ class TrainingError(XltError):
     """Training stopped: NaN/inf loss, corpus too small, incompatible checkpoint."""
 
 
+class NothingCollectedError(InputError):
+    """Not a single line could be collected from the inputs of `xlt collect`."""
+
+
 class CorpusTooSmallError(TrainingError):
     """A language's corpus split has fewer tokens than one block of the requested length."""

@@ -30,13 +30,13 @@ from xlt.cleaning.options import STEPS, CleanOptions, CleanReport, LanguageRepor
 from xlt.cleaning.scripts import known
 from xlt.cleaning.split import selection, valid_count
 from xlt.cleaning.tiers import languages_frame, tier_of
+from xlt.contracts.languages import write_languages
 from xlt.errors import InputError, WorkspaceError, XltError
-from xlt.workspace import Workspace, atomic_open, atomic_write_text, write_parquet
+from xlt.progress import NullReporter, Reporter
+from xlt.workspace import Workspace, atomic_open, atomic_write_text
 
 STATE_FILE = ".clean.json"
 BATCH_LINES = 4096
-
-Progress = Callable[[str, int, int], None]
 
 
 def _batches(handle: Iterator[str]) -> Iterator[list[str]]:
@@ -93,13 +93,21 @@ def _scratch(workspace: Workspace, iso3: str, dry_run: bool) -> Iterator[Path]:
             Path(name).unlink()
 
 
+def _show_progress(reporter: Reporter, task: str, done: int, shown: int) -> int:
+    """Advance `task` to `done` units if that is further than `shown`; the units now shown."""
+    if done > shown:
+        reporter.advance(task, done - shown)
+        return done
+    return shown
+
+
 def clean_language(
     workspace: Workspace,
     iso3: str,
     dirs: list[tuple[str, Path]],
     options: CleanOptions,
     tokens: Callable[[], TokenCounter | None] = lambda: None,
-    progress: Progress | None = None,
+    reporter: Reporter | None = None,
 ) -> LanguageReport:
     """Clean one language from all its sources; write its files unless `options.dry_run`."""
     script = registry.script_of(iso3)
@@ -140,10 +148,13 @@ def clean_language(
             good.append(path)
 
     total_bytes = sum(path.stat().st_size for path in good)
+    reporter = reporter or NullReporter()
+    task = f"cleaning {iso3}"
+    reporter.start(task, total_bytes)
     cleaner = LineCleaner(options, script)
     dedup = Deduplicator() if options.dedup else None
     survivors = 0
-    done_bytes = finished_bytes = 0
+    done_bytes = finished_bytes = shown = 0
     with _scratch(workspace, iso3, options.dry_run) as scratch:
         with scratch.open("w", encoding="utf-8", newline="\n") as out:
             for path in good:
@@ -159,9 +170,8 @@ def clean_language(
                             out.write("\n".join(kept))
                             out.write("\n")
                             survivors += len(kept)
-                        if progress is not None:
-                            done_bytes += sum(len(line) + 1 for line in batch)
-                            progress(iso3, min(done_bytes, total_bytes), total_bytes)
+                        done_bytes += sum(len(line) + 1 for line in batch)  # characters: close enough
+                        shown = _show_progress(reporter, task, min(done_bytes, total_bytes), shown)
                 finished_bytes += path.stat().st_size
                 done_bytes = finished_bytes
         report.dropped = {step: cleaner.dropped[step] for step in ("blank", *STEPS) if cleaner.dropped[step]}
@@ -173,8 +183,7 @@ def clean_language(
         if survivors > kept_lines:
             report.dropped["cap"] = survivors - kept_lines
         _split(workspace, report, scratch, survivors, kept_lines, options, tokens)
-    if progress is not None:
-        progress(iso3, total_bytes, total_bytes)
+    reporter.finish(task)
 
     if report.lines == 0:
         report.status = "empty"
@@ -256,7 +265,7 @@ def _code(value: str, found: dict[str, list[tuple[str, Path]]]) -> str:
 def clean_workspace(
     workspace: Workspace | str | os.PathLike[str],
     options: CleanOptions | None = None,
-    progress: Progress | None = None,
+    reporter: Reporter | None = None,
 ) -> CleanReport:
     """Clean every language of raw/ (or `options.languages`) into corpus/ and write languages.parquet.
 
@@ -294,7 +303,7 @@ def clean_workspace(
     reports: list[LanguageReport] = []
     for iso3 in selected:
         try:
-            report = clean_language(ws, iso3, found[iso3], options, tokens, progress)
+            report = clean_language(ws, iso3, found[iso3], options, tokens, reporter)
         except InputError:
             raise  # the tokenizer: every language would fail the same way
         except (XltError, OSError) as exc:
@@ -318,5 +327,5 @@ def clean_workspace(
     path = None
     if not options.dry_run:
         path = ws.languages_path
-        write_parquet(languages_frame(table_reports), path)
+        write_languages(ws, languages_frame(table_reports))
     return CleanReport(languages=reports, warnings=warnings, languages_path=path, options=options)

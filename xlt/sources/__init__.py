@@ -18,11 +18,11 @@ import tarfile
 import zipfile
 import zlib
 from collections.abc import Sequence
-from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, cast
 
-from xlt.errors import InputError, UsageError, XltError
+from xlt.errors import InputError, NothingCollectedError, UsageError, XltError
+from xlt.progress import NullReporter, Reporter
 from xlt.sources.base import Chunk, ReadContext, Reader, Skipped, Unit, nonempty
 from xlt.sources.writer import CollectReport, LanguageStats, RawWriter, language_stats
 from xlt.workspace import Workspace
@@ -49,6 +49,17 @@ SOURCES: dict[str, str] = {
     "sample": "xlt.sources.sample",
 }
 
+# Options that only one source reads (the others refuse them): option -> source.
+SOURCE_OPTIONS: dict[str, str] = {
+    "max_lines": "mc4",
+    "max_bytes": "mc4",
+    "lr_lines": "sample",
+    "lr_tokens": "sample",
+    "seed": "sample",
+}
+# Sources that find their text without inputs (the hub, installed packages).
+NO_INPUTS_NEEDED = ("mc4", "sample")
+
 # Errors that mean "this input is bad", not "xlt has a bug": reported per input, the batch goes on.
 _DATA_ERRORS: tuple[type[BaseException], ...] = (
     XltError,
@@ -61,10 +72,6 @@ _DATA_ERRORS: tuple[type[BaseException], ...] = (
     EOFError,
     OSError,
 )
-
-
-class NothingCollectedError(InputError):
-    """Not a single line could be collected from the inputs."""
 
 
 def reader(source: str) -> Reader:
@@ -81,7 +88,7 @@ def collect(
     *,
     lang: str | None = None,
     download: bool = False,
-    progress: bool = True,
+    reporter: Reporter | None = None,
     **options: Any,
 ) -> CollectReport:
     """Read `inputs` with the reader of `source` into the workspace's ``raw/<source>/``.
@@ -92,7 +99,8 @@ def collect(
     when no input yielded text, now or in an earlier run.
     """
     module = reader(source)
-    ctx = ReadContext(options=dict(options))
+    _check_options(source, inputs, options)
+    ctx = ReadContext(options={k: v for k, v in options.items() if v is not None})
     if lang and source != "sample":
         from xlt.languages import resolve
 
@@ -103,21 +111,38 @@ def collect(
     paths = _local_inputs([str(i) for i in inputs], workspace, download)
     writer = RawWriter(workspace, source)
     report = CollectReport(source=source, manifest=writer.path, notes=ctx.notes)
+    reporter = reporter or NullReporter()
+    task = f"collect {source}"
+    reporter.start(task)  # the number of units is not known ahead
     try:
-        with _progress(progress, source) as bar:
-            for item in module.units(paths, ctx):
-                if isinstance(item, Skipped):
-                    report.skipped.append(item)
-                    continue
-                if bar is not None:
-                    bar.update(bar.task_ids[0], description=_short(item.origin), advance=1)
-                _collect_unit(module, item, ctx, writer, report)
+        for item in module.units(paths, ctx):
+            if isinstance(item, Skipped):
+                report.skipped.append(item)
+                continue
+            reporter.advance(task, 1, _short(item.origin))
+            _collect_unit(module, item, ctx, writer, report)
     finally:
         writer.flush()
+        reporter.finish(task)
     report.languages = language_stats(writer.rows)
     if report.new_files == 0 and report.already == 0:
         raise _nothing(source, paths, report)
     return report
+
+
+def _check_options(source: str, inputs: Sequence[str | Path], options: dict[str, Any]) -> None:
+    """Refuse options another source reads, and a source without the inputs it needs."""
+    for name, value in options.items():
+        owner = SOURCE_OPTIONS.get(name)
+        if owner is None:
+            raise UsageError(f"collect has no option {name!r}")
+        if value is not None and owner != source:
+            flag = "--" + name.replace("_", "-")
+            raise UsageError(f"{flag} applies to the {owner} source, not {source}", hint=f"drop {flag}")
+    if source not in NO_INPUTS_NEEDED and not inputs:
+        raise UsageError(
+            f"{source} needs input files or directories", hint=f"e.g. xlt collect {source} PATH..."
+        )
 
 
 def _collect_unit(
@@ -166,29 +191,6 @@ def _nothing(source: str, paths: list[str], report: CollectReport) -> NothingCol
 
 def _short(origin: str, width: int = 60) -> str:
     return origin if len(origin) <= width else "…" + origin[-(width - 1) :]
-
-
-def _progress(enabled: bool, source: str):  # type: ignore[no-untyped-def]
-    """A transient rich progress display on stderr (a spinner: the number of units is not known ahead)."""
-    if not enabled:
-        return nullcontext(None)
-    from rich.console import Console
-    from rich.progress import MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    console = Console(stderr=True)
-    if not console.is_terminal:
-        return nullcontext(None)
-    bar = Progress(
-        SpinnerColumn(),
-        TextColumn(f"collect {source}"),
-        MofNCompleteColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    )
-    bar.add_task("", total=None)
-    return bar
 
 
 def _local_inputs(inputs: list[str], workspace: Workspace, download: bool) -> list[str]:
