@@ -52,7 +52,7 @@ def main() -> None:
     from test_languages_scale import matrix_names
 
     from xlt.languages import resolve_name
-    from xlt.languages.resolve import _search
+    from xlt.languages.resolution import _search
 
     hr, lr = matrix_names()
     names = hr + lr

@@ -187,3 +187,34 @@ def test_non_strings_are_unknown_not_type_errors() -> None:
         with pytest.raises(UnknownLanguageError):
             L.resolve(value)  # type: ignore[arg-type]
         assert L.lookup(value) is None  # type: ignore[arg-type]
+
+
+def _clear_registry_caches() -> None:
+    from xlt.languages import glottolog, names, resolution
+
+    for cached in (
+        glottolog.glottocode_map,
+        glottolog.languoids,
+        names.name_index,
+        resolution._search,
+        resolution._suggestion_keys,
+    ):
+        cached.cache_clear()
+
+
+def test_without_urielplus_files_iso_names_still_resolve(monkeypatch: pytest.MonkeyPatch) -> None:
+    """If the URIEL+ files cannot be read, ISO names and codes work and Glottolog-only names are unknown."""
+    from xlt.languages import glottolog
+
+    _clear_registry_caches()
+    monkeypatch.setattr(glottolog, "_rows", lambda name: [])
+    try:
+        assert L.resolve_name("Greek (Modern)").iso3 == "ell"
+        assert L.resolve_name("Arabic (Egyptian)").iso3 == "arz"
+        assert L.resolve("prv").iso3 == "oci"
+        with pytest.raises(UnknownLanguageError):
+            L.resolve_name("Gilit Mesopotamian Arabic")  # a Glottolog name only
+    finally:
+        monkeypatch.undo()
+        _clear_registry_caches()
+    assert L.resolve_name("Gilit Mesopotamian Arabic").iso3 == "acm"

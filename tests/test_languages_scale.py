@@ -14,7 +14,7 @@ from test_languages_names import GLOTTOLOG_STYLE, WALS_STYLE
 
 from xlt import languages as L  # noqa: N812
 from xlt.languages.core import iso_names
-from xlt.languages.resolve import _search
+from xlt.languages.resolution import _search
 
 
 def wals_style_iso_names(n: int) -> list[tuple[str, str]]:

@@ -5,12 +5,12 @@ reference name, retired codes and their replacements); Glottolog names from the 
 ships; scripts from CLDR likely-subtags via `langcodes`. Only genuine exceptions are kept by hand
 (:mod:`xlt.languages.tables`). The package, by idea:
 
-* :mod:`~xlt.languages.core`      codes, retired codes, scripts (no library exception escapes)
-* :mod:`~xlt.languages.glottolog` Glottolog names and dialects from URIEL+'s CSV files
-* :mod:`~xlt.languages.names`     folding, WALS "Head (Qualifier)" forms, the tiered name index
-* :mod:`~xlt.languages.overrides` a user's names file and WALS languages table
-* :mod:`~xlt.languages.resolve`   code-first and name-first resolution, notes, suggestions
-* :mod:`~xlt.languages.sources`   what each source calls a language:
+* :mod:`~xlt.languages.core`        codes, retired codes, scripts (no library exception escapes)
+* :mod:`~xlt.languages.glottolog`   Glottolog names and dialects from URIEL+'s CSV files
+* :mod:`~xlt.languages.names`       folding, WALS "Head (Qualifier)" forms, the tiered name index
+* :mod:`~xlt.languages.overrides`   a user's names file and WALS languages table
+* :mod:`~xlt.languages.resolution`  code-first and name-first resolution, notes, suggestions
+* :mod:`~xlt.languages.sources`     what each source calls a language:
 
   - HZSK/EXMARaLDA ``<language lang="...">`` attributes and corpus names   -> :func:`from_hzsk`
   - UD treebank folder names (``UD_Komi_Zyrian-Lattice``)                    -> :func:`from_ud_folder`
@@ -26,7 +26,7 @@ from __future__ import annotations
 from xlt.languages.core import Language, Retired, code_language, code_lookup, retired_code, script_of
 from xlt.languages.names import fold
 from xlt.languages.overrides import NameOverrides, Override
-from xlt.languages.resolve import (
+from xlt.languages.resolution import (
     Prefer,
     Resolution,
     explain,

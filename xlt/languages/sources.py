@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from xlt.languages.core import Language, code_language
-from xlt.languages.resolve import lookup, resolve
+from xlt.languages.resolution import lookup, resolve
 from xlt.languages.tables import MC4_OVERRIDES, WIKI_OVERRIDES
 
 

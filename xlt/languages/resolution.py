@@ -4,14 +4,14 @@ Two orders, because a short string can be both a code and a name ("Mon" is the c
 the name of the Austroasiatic language `mnw`; "Lak" is a name and a retired code):
 
 * ``prefer="code"`` (what a person types on the command line): names file, current ISO code, retired
-  code (mapped to its replacement with a note), then names.
+  code (mapped to its replacement with a note), WALS table, then names.
 * ``prefer="name"`` (a name column of a published matrix): names file, WALS table, names, then codes.
 
 Names are tried strongest first: the whole name in any of its forms ("Greek (Modern)" -> "Modern
-Greek") in ISO 639, Glottolog and xlt's tables; in name order, codes come next, so that a code in a
-name column beats a weak reading; then Glottolog dialects, the qualifier alone ("Mordvin (Erzya)" ->
-Erzya), retired ISO names ("Provençal" -> oci), and last the head alone ("German (X)" -> German, with
-a note). Nothing here raises anything but `UnknownLanguageError`.
+Greek") in xlt's and ISO 639's tables, then in Glottolog's; in name order, codes come next, so that a
+code in a name column beats a weak reading; then Glottolog dialects, the qualifier alone ("Mordvin
+(Erzya)" -> Erzya), retired ISO names ("Provençal" -> oci), and last the head alone ("German (X)" ->
+German, with a note). Nothing here raises anything but `UnknownLanguageError`.
 """
 
 from __future__ import annotations
