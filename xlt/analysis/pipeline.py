@@ -22,6 +22,7 @@ from xlt.contracts.languages import maybe_read_languages
 from xlt.contracts.perplexity import BASE_RUN_ID, read_results
 from xlt.contracts.runs import run_tokenizer_path
 from xlt.errors import InputError, UsageError, WorkspaceError
+from xlt.locks import exclusive
 from xlt.progress import NullReporter, Reporter
 from xlt.workspace import Workspace, atomic_open, write_parquet
 
@@ -367,6 +368,12 @@ def analyze_workspace(workspace: Workspace, options: AnalysisOptions | None = No
     """Run the requested analysis steps; with every step requested, a step that cannot run (missing
     inputs) becomes a warning and the others still run. A single requested step raises instead."""
     options = options or AnalysisOptions()
+    with exclusive(workspace.analysis_lock, "analysis/"):
+        return _analyze(workspace, options)
+
+
+def _analyze(workspace: Workspace, options: AnalysisOptions) -> AnalysisReport:
+    """The body of :func:`analyze_workspace`, under the analysis lock."""
     ctx = _context(workspace, options)
     if not ctx.hr or not ctx.lr:
         raise WorkspaceError(

@@ -49,6 +49,7 @@ from xlt.errors import XltError
 from xlt.evaluation.evalset import EvalSetSpec, load_eval_set
 from xlt.evaluation.plan import EvalOptions, ModelJob, plan_evaluation
 from xlt.evaluation.runner import eval_settings
+from xlt.locks import exclusive
 from xlt.progress import NullReporter, Reporter
 from xlt.workspace import Workspace
 
@@ -145,6 +146,12 @@ def compute_baselines(
     cannot be used is warned about and skipped. Returns the rows of the selected languages and seeds.
     """
     reporter = reporter or NullReporter()
+    with exclusive(workspace.results_lock, "results/perplexity.parquet"):
+        return _compute(workspace, options, reporter)
+
+
+def _compute(workspace: Workspace, options: EvalOptions, reporter: Reporter) -> pl.DataFrame:
+    """The body of :func:`compute_baselines`, under the results lock."""
     plan = plan_evaluation(workspace, replace(options, include_base=True))
     settings = eval_settings(plan, options)
     existing = read_baselines(workspace)
@@ -255,7 +262,7 @@ class _BaselineScorer:
             model = loaded.model  # a fresh base already is the random init the run started from
         else:
             # build_tiny_model = MT5ForConditionalGeneration(config) plus mT5's untied-head init
-            # (std d_model ** -0.5), so the first loss is near ln(vocab) as in real mT5 (NOTES.md).
+            # (std d_model ** -0.5), so the first loss is near ln(vocab) as in real mT5 (see its docstring).
             model = build_tiny_model(copy.deepcopy(loaded.model.config), RANDOM_INIT_SEED)
         device = process_state().device
         model = prepare_for_scoring(model, resolve_precision(self.options.precision, device), device)

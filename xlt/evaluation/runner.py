@@ -31,6 +31,7 @@ from xlt.contracts.perplexity import (
 from xlt.errors import UsageError, XltError
 from xlt.evaluation.evalset import EvalSetSpec, load_eval_set
 from xlt.evaluation.plan import EvalOptions, EvalPlan, ModelJob, plan_evaluation
+from xlt.locks import exclusive
 from xlt.progress import NullReporter, Reporter
 from xlt.workspace import Workspace
 
@@ -240,16 +241,24 @@ def evaluate_workspace(
     Cells already in ``results/perplexity.parquet`` are skipped; new rows are committed after every
     model state. Returns the rows (old and new) of the selected model states and LR languages.
     """
-    from accelerate.utils import gather_object
-
     from xlt.processes import process_state
 
     reporter = reporter or NullReporter()
     plan = plan_evaluation(workspace, options)
     for warning in plan.warnings:
         reporter.warn(warning)
-    settings = eval_settings(plan, options)
     state = process_state()
+    with exclusive(workspace.results_lock, "results/perplexity.parquet", enabled=state.is_main_process):
+        return _evaluate(workspace, plan, options, reporter, state)
+
+
+def _evaluate(
+    workspace: Workspace, plan: EvalPlan, options: EvalOptions, reporter: Reporter, state: Any
+) -> pl.DataFrame:
+    """The body of :func:`evaluate_workspace`, under the results lock."""
+    from accelerate.utils import gather_object
+
+    settings = eval_settings(plan, options)
     existing = merge_results(read_workspace_results(workspace), read_parts(workspace))
     _check_settings(workspace, settings, existing.height > 0)
     done = done_cells(existing)
