@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from xlt import __version__
 from xlt.commands import register
-from xlt.commands._common import AppState
+from xlt.commands._common import AppState, state
+from xlt.workspace import Workspace
 
 app = typer.Typer(
     name="xlt",
@@ -60,6 +63,52 @@ def root(
 register(app)
 
 
+def _commands(command: Any) -> Iterator[Any]:
+    """Every command of the tree below `command` (groups included)."""
+    yield command
+    for child in getattr(command, "commands", {}).values():
+        yield from _commands(child)
+
+
+def _set_workspace(ctx: typer.Context, param: Any, value: Path | None) -> None:
+    if value is not None:
+        state(ctx).workspace = Workspace.resolve(value)
+
+
+def _flag_help(make: Any) -> Any:
+    """`get_help_option` whose option has no metavar either (click builds it per context)."""
+
+    def get_help_option(ctx: Any) -> Any:
+        option = make(ctx)
+        if option is not None:
+            option.metavar = ""
+        return option
+
+    return get_help_option
+
+
+def build_command() -> Any:
+    """The click command tree of `app`, finished in one place for every command.
+
+    * ``--workspace/-w`` is accepted after the subcommand too (``xlt runs -w exp1``), not only before it:
+      each command gets a copy of the root option that overrides it.
+    * Flags show no ``<bool>`` metavar in the help (typer draws one for every flag).
+    """
+    root_command = typer.main.get_command(app)
+    workspace_option = next(p for p in root_command.params if p.name == "workspace")
+    for command in _commands(root_command):
+        for param in command.params:
+            if getattr(param, "is_flag", False):
+                param.metavar = ""
+        command.get_help_option = _flag_help(command.get_help_option)
+        if command is root_command or getattr(command, "commands", None):
+            continue
+        option = copy.copy(workspace_option)
+        option.expose_value, option.callback, option.envvar = False, _set_workspace, None
+        command.params.append(option)
+    return root_command
+
+
 def _click_exception(name: str) -> type[Exception]:
     """A class of the click that typer ships (typer re-exports BadParameter, not its bases)."""
     return next(c for c in typer.BadParameter.__mro__ if c.__name__ == name)
@@ -77,7 +126,7 @@ def main(argv: list[str] | None = None) -> None:
     debug = os.environ.get("XLT_DEBUG", "") not in {"", "0"}
     try:
         # Not standalone: typer would draw usage errors as a multi-line panel; here they are one line.
-        code = app(args=argv, prog_name="xlt", standalone_mode=False)
+        code = build_command()(args=argv, prog_name="xlt", standalone_mode=False)
     except ClickException as exc:
         ctx = getattr(exc, "ctx", None)
         if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from xlt.errors import WorkspaceError
 from xlt.workspace import Workspace
 
 console = Console()
@@ -37,9 +38,23 @@ def state(ctx: typer.Context) -> AppState:
     return root.obj
 
 
-def workspace(ctx: typer.Context) -> Workspace:
-    """The workspace chosen by --workspace / XLT_WORKSPACE / default."""
-    return state(ctx).workspace
+def workspace(ctx: typer.Context, create: bool = False) -> Workspace:
+    """The workspace chosen by --workspace / XLT_WORKSPACE / default.
+
+    Commands that only read need it to exist; those that make one (`collect`, `experiment`, `analyze
+    import`) pass `create`. A path that is a file is refused either way.
+    """
+    ws = state(ctx).workspace
+    if ws.root.exists() and not ws.root.is_dir():
+        raise WorkspaceError(
+            f"{ws.root} is a file, not a workspace directory", "point --workspace at a directory"
+        )
+    if not create and not ws.root.is_dir():
+        raise WorkspaceError(
+            f"no workspace at {ws.root}",
+            "make one with `xlt collect sample` or `xlt experiment`, or point --workspace at an existing one",
+        )
+    return ws
 
 
 def warn(message: str) -> None:

@@ -70,9 +70,10 @@ def collect(
     from xlt.commands.render.collect import render_report
     from xlt.sources import collect as collect_source
 
+    ws = workspace(ctx, create=True)
     with RichReporter() as reporter:
         report = collect_source(
-            workspace(ctx), source, list(inputs or []), lang=lang, download=download, reporter=reporter,
+            ws, source, list(inputs or []), lang=lang, download=download, reporter=reporter,
             max_lines=max_lines, max_bytes=max_bytes, lr_lines=lr_lines, lr_tokens=lr_tokens, seed=seed,
         )  # fmt: skip
     render_report(report)

@@ -86,7 +86,7 @@ def experiment(
         hr=list(split_list(hr) or ()), base_steps=base_steps, mt_steps=mt_steps, vocab_size=vocab_size,
         max_blocks=max_blocks, quick=quick,
     )  # fmt: skip
-    ws = workspace(ctx)
+    ws = workspace(ctx, create=True)
     started = time.perf_counter()
 
     def run(stages: list[Stage], first: int) -> None:

@@ -30,7 +30,7 @@ def import_matrix(
     """
     from xlt.analysis.published import import_into
 
-    target = out or workspace(ctx).perplexity_path
+    target = out or workspace(ctx, create=True).perplexity_path
     imported = import_into(target, matrix, zero_shot, force)
     for message in imported.warnings:
         warn(message)
