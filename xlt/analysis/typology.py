@@ -9,6 +9,10 @@ languages have a value for, by the angular distance 2·arccos(cos θ)/π (URIEL+
 decimals; the values here are not rounded and agree with it to that precision
 (``tests/test_typology.py``, ``benchmarks/bench_typology.py``).
 
+One departure: a language that URIEL+ places in no family at all (an isolate such as Basque, or a gap
+such as Norwegian Bokmål) gets a null genetic distance, where URIEL+ compares its all-zero vector as if
+it were a constant one.
+
 A language URIEL+ does not know (``nah`` is a collective code, not a URIEL language) gets null distances:
 never dropped, never guessed; `coverage` says per language which kinds it has.
 """

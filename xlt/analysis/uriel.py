@@ -19,6 +19,7 @@ Two facts of the package shape this module (read in its source, `urielplus/uriel
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import shutil
@@ -58,12 +59,17 @@ class Vectors:
     feats: dict[str, np.ndarray]
     meta: dict[str, Any]
 
-    def rows(self, langs: Sequence[str]) -> dict[str, int]:
-        """Row of each of `langs` that URIEL+ has, by ISO 639-3 code or Glottocode; others are left out."""
+    @functools.cached_property
+    def index(self) -> dict[str, int]:
+        """Row of every ISO 639-3 code and Glottocode URIEL+ knows."""
         index: dict[str, int] = {}
         for column in (self.glottocode, self.iso, self.codes):  # later columns win: codes are exact
-            index.update((str(code), i) for i, code in enumerate(column) if code)
-        return {lang: index[lang] for lang in langs if lang in index}
+            index.update((code, i) for i, code in enumerate(column.tolist()) if code)
+        return index
+
+    def rows(self, langs: Sequence[str]) -> dict[str, int]:
+        """Row of each of `langs` that URIEL+ has, by ISO 639-3 code or Glottocode; others are left out."""
+        return {lang: self.index[lang] for lang in langs if lang in self.index}
 
 
 def urielplus_version() -> str:
