@@ -23,6 +23,7 @@ import sys
 import tempfile
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 CHILD = r"""
 import json, sys, time
@@ -67,7 +68,7 @@ print(json.dumps({"load": loaded, "seconds": time.perf_counter() - start, "calls
 """
 
 
-def _child(code: str, payload: dict[str, object]) -> dict[str, object]:
+def _child(code: str, payload: dict[str, Any]) -> dict[str, Any]:
     result = subprocess.run(
         [sys.executable, "-c", code, json.dumps(payload)], capture_output=True, text=True, check=False
     )

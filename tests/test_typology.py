@@ -257,3 +257,22 @@ def test_typology_step_at_200_by_50(ws: Any, cache_dir: Path, vectors: ur.Vector
     assert again.skipped["typology"].startswith("up to date")
     features = pair_features(table.select("hr_lang", "lr_lang"), typology=table)
     assert set(ty.available_kinds(vectors)) <= set(feature_columns(features))
+
+
+def test_collapse_sources_as_new_distance_does() -> None:
+    """Sources collapse to their largest known value (the mean for geography); -1 and NaN are unknown."""
+    data = np.array([[[1.0, 0.0, -1.0], [-1.0, -1.0, -1.0], [np.nan, 0.0, -1.0]]])
+    assert ur.collapse_sources(data).tolist() == [[1, -1, 0]]
+    geo = np.array([[[0.2, 0.4], [-1.0, 0.5], [-1.0, -1.0]]])
+    assert ur.collapse_sources(geo, mean=True) == pytest.approx(np.array([[0.3, 0.5, -1.0]]))
+    assert ur.collapse_sources(data).dtype == np.int8
+
+
+def test_unknown_database_is_one_clear_error(tmp_path: Path) -> None:
+    """A database URIEL+ does not have is refused before anything is loaded, naming the valid ones."""
+    from xlt.errors import InputError
+
+    with pytest.raises(InputError, match="unknown URIEL\\+ database\\(s\\) wals") as info:
+        ur.load_vectors(tmp_path, ["GRAMBANK", "wals"])
+    assert "GRAMBANK" in str(info.value.hint)
+    assert not (tmp_path / "typology").exists()

@@ -40,7 +40,8 @@ BLOCKS = ("genetic", "typological", "geographic", "script")
 FILES = ("family_features.npz", "features.npz", "geocoord_features.npz", "script_features.npz")
 MISSING = -1.0  # URIEL's marker of an unknown value
 FORMAT = 1  # version of the cached layout below; bump when it changes
-# sources that `integrate_custom_databases` adds to the typological block
+# what `URIELPlus.integrate_custom_databases` accepts, and the sources it adds to the typological block
+DATABASES = ("UPDATED_SAPHON", "BDPROTO", "GRAMBANK", "APICS", "EWAVE", "GLOTTOLOG", "INFERRED")
 DATABASE_SOURCES = ("UPDATED_SAPHON", "BDPROTO", "GRAMBANK", "APICS", "EWAVE", "DERIVED")
 
 
@@ -95,6 +96,11 @@ def load_vectors(cache_dir: Path | None, databases: Sequence[str] = ()) -> Vecto
     """The URIEL+ vectors: memory-mapped from the workspace cache, built there first when missing.
 
     Without a `cache_dir` they are built in memory (seconds; minutes with extra databases)."""
+    unknown = [d for d in databases if d.upper() not in DATABASES]
+    if unknown:
+        raise InputError(
+            f"unknown URIEL+ database(s) {', '.join(unknown)}", hint=f"one of {', '.join(DATABASES)}"
+        )
     key = (None if cache_dir is None else str(cache_path(cache_dir, databases)), tuple(databases))
     if key in _MEMO:
         return _MEMO[key]
@@ -149,10 +155,7 @@ def build_vectors(workdir: Path, databases: Sequence[str] = ()) -> Vectors:
     with _quiet_root_logger():
         uriel = load_urielplus(workdir)
         if databases:
-            try:
-                uriel.integrate_custom_databases(*[d.upper() for d in databases])
-            except KeyError as exc:
-                raise InputError(f"unknown URIEL+ database {exc}", hint="see URIEL+'s README") from exc
+            uriel.integrate_custom_databases(*[d.upper() for d in databases])
         return vectors_of(uriel)
 
 
@@ -160,7 +163,8 @@ def vectors_of(uriel: Any) -> Vectors:
     """Every language's vectors in a loaded `URIELPlus`, one value per feature (`collapse_sources`)."""
     codes = np.asarray(sorted({str(c) for langs in uriel.langs for c in langs}))
     position = {code: i for i, code in enumerate(codes)}
-    blocks, feats = {}, {}
+    blocks: dict[str, np.ndarray] = {}
+    feats: dict[str, np.ndarray] = {}
     for index, block in enumerate(BLOCKS):
         # eWAVE's English-only features are masked when eWAVE is integrated, as new_distance does
         uriel._apply_ewave_restriction_if_enabled(
@@ -207,7 +211,9 @@ def _code_map(glotto_mode: bool, codes: np.ndarray) -> tuple[np.ndarray, np.ndar
     """ISO 639-3 and Glottocode of every row, from URIEL+'s own ``uriel_glottocode_map.csv``."""
     import csv
 
-    path = resources.files("urielplus") / "database" / "urielplus_csvs" / "uriel_glottocode_map.csv"
+    path = (
+        Path(str(resources.files("urielplus"))) / "database" / "urielplus_csvs" / "uriel_glottocode_map.csv"
+    )
     with path.open(encoding="utf-8", newline="") as handle:
         pairs = [(r["iso_code"].strip(), r["glottocode"].strip()) for r in csv.DictReader(handle)]
     if glotto_mode:
