@@ -1,7 +1,7 @@
 """Analysis of transfer results: subtoken overlap, URIEL typology, gains, super donors and recipients,
 correlations, a LangRank-style donor ranker, published matrices and plots.
 
-Light at import time (numpy and polars); scipy, lightgbm, matplotlib, lang2vec and transformers are
+Light at import time (numpy and polars); scipy, lightgbm, matplotlib, urielplus and transformers are
 imported inside the functions that need them.
 """
 

@@ -17,6 +17,7 @@ from xlt.analysis import plots
 from xlt.analysis import ranking as rk
 from xlt.analysis import transfer as tr
 from xlt.analysis import typology as ty
+from xlt.analysis import uriel as ur
 from xlt.contracts import views
 from xlt.contracts.languages import maybe_read_languages
 from xlt.contracts.perplexity import BASE_RUN_ID, read_results
@@ -54,6 +55,9 @@ class AnalysisOptions:
     force: bool = False
     results: Path | None = None  # default: results/perplexity.parquet
     model: str | None = None  # base model whose runs to analyse; default: the one with most rows
+    # URIEL+ databases to integrate into typology, e.g. ("GRAMBANK",): more typological features, but the
+    # one-time build of cache/typology/ then takes minutes instead of seconds (benchmarks/bench_typology.py)
+    uriel_databases: tuple[str, ...] = ()
     reporter: Reporter = field(default_factory=NullReporter)
 
     def __post_init__(self) -> None:
@@ -217,21 +221,30 @@ def _step_overlap(ctx: _Context) -> None:
 
 
 def _step_typology(ctx: _Context) -> None:
-    path = ctx.out / "typology.parquet"
-    if not ctx.options.force and path.is_file():
-        old = pl.read_parquet(path)
+    path, coverage_path = ctx.out / "typology.parquet", ctx.out / "typology_coverage.parquet"
+    source = ur.source_label(ctx.options.uriel_databases)
+    langs = set(ctx.hr) | set(ctx.lr)
+    if not ctx.options.force and path.is_file() and coverage_path.is_file():
+        old, old_coverage = pl.read_parquet(path), pl.read_parquet(coverage_path)
         have = set(old.select("hr_lang", "lr_lang").iter_rows())
-        if all((h, r) in have for h in ctx.hr for r in ctx.lr):
+        sources = old_coverage["source"].unique().to_list() if "source" in old_coverage.columns else []
+        every_pair = all((h, r) in have for h in ctx.hr for r in ctx.lr)
+        if sources == [source] and langs <= set(old_coverage["lang"]) and every_pair:
             ctx.report.tables["typology"] = old
+            ctx.report.tables["typology_coverage"] = old_coverage
             ctx.report.skipped["typology"] = f"up to date: {path}"
             return
-    table, missing = ty.typology_distances(ctx.hr, ctx.lr, ctx.ws.cache_dir)
+    vectors = ur.load_vectors(ctx.ws.cache_dir, ctx.options.uriel_databases)
+    table, missing = ty.typology_distances(ctx.hr, ctx.lr, vectors=vectors)
+    coverage = ty.coverage(ctx.hr, ctx.lr, vectors=vectors).with_columns(source=pl.lit(source))
     if missing:
         ctx.report.warnings.append(
-            f"typology: URIEL (lang2vec) has no vectors for {', '.join(missing)}; their distances are null"
+            f"typology: URIEL+ has no vectors for {', '.join(missing)}; their distances are null"
+            f" (kinds per language: {coverage_path.with_suffix('.csv')})"
         )
-    if len(missing) == len(set(ctx.hr) | set(ctx.lr)):
-        ctx.report.skipped["typology"] = "lang2vec has none of the languages"
+    _write(ctx.report, "typology_coverage", coverage, ctx.out, csv=True)
+    if len(missing) == len(langs):
+        ctx.report.skipped["typology"] = "URIEL+ has none of the languages"
         return
     _write(ctx.report, "typology", table, ctx.out)
 
@@ -406,7 +419,11 @@ def rank_for(workspace: Workspace, lr_lang: str, options: AnalysisOptions | None
     typology = _read_optional(ctx.out / "typology.parquet")
     if typology is None or lr_lang not in set(typology["lr_lang"].to_list()):
         # a new LR language: its URIEL distances are cheap to compute now (overlap needs `analyze overlap`)
-        extra, missing = ty.typology_distances(ctx.hr, [lr_lang], workspace.cache_dir)
+        extra, missing = ty.typology_distances(
+            ctx.hr, [lr_lang], workspace.cache_dir, databases=options.uriel_databases
+        )
         if lr_lang not in missing:
-            ctx.report.tables["typology"] = extra if typology is None else pl.concat([typology, extra])
+            ctx.report.tables["typology"] = (
+                extra if typology is None else pl.concat([typology, extra], how="diagonal_relaxed")
+            )
     return rk.rank_donors(_features(ctx, table), table, lr_lang, options.gain, options.seed)

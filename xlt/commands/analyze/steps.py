@@ -47,7 +47,7 @@ def overlap(
 
 @app.command("typology")
 def typology(ctx: typer.Context, hr: HrListOpt = None, lr: LrListOpt = None, force: ForceOpt = False) -> None:
-    """URIEL distances (syntactic, phonological, inventory, genetic, geographic, featural).
+    """URIEL+ distances (genetic, geographic, syntactic, phonological, inventory, featural, script).
 
     Example: xlt analyze typology --hr spa,eng --lr nya,nci
     """
@@ -55,7 +55,7 @@ def typology(ctx: typer.Context, hr: HrListOpt = None, lr: LrListOpt = None, for
 
     report = _run(ctx, ("typology",), hr=hr, lr=lr, force=force)
     if "typology" in report.tables:
-        console.print(frame_table(report.tables["typology"].head(20), "URIEL distances"))
+        console.print(frame_table(report.tables["typology"].head(20), "URIEL+ angular distances"))
 
 
 @app.command("transfer")
