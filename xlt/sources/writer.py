@@ -4,16 +4,21 @@ One manifest row per output file: source, iso3, origin, lines, chars, tokens (wh
 the output file, input_sha256 (what re-runs skip on), encoding of the input, path relative to the
 workspace, collected_at (UTC). Text files are written atomically before their manifest row, and
 output names derive from the input's hash, so a killed run that is re-run rewrites the same files.
+A failed write (full disk, read-only file system) raises a `WorkspaceError` naming the file
+(`write_failure`) and leaves no temporary file or empty directory behind.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from xlt.errors import WorkspaceError
 from xlt.sources.base import Chunk, Skipped
 from xlt.workspace import Workspace, atomic_write_bytes, write_parquet
 
@@ -72,6 +77,38 @@ class CollectReport:
         return sum(s.files for s in self.languages.values())
 
 
+def write_failure(exc: OSError, path: Path, what: str = "") -> WorkspaceError:
+    """One line for an OSError while writing `path`: what failed, where, and what to do.
+
+    `what` names the work that stopped ("cleaning spa"). The OSError of a full disk names no file, so
+    the path comes from the writer that knows it.
+    """
+    lead = f"{what}: " if what else ""
+    resume = "then re-run: finished files are kept and skipped"
+    if exc.errno in {errno.ENOSPC, errno.EDQUOT}:
+        why = "no space left on the device" if exc.errno == errno.ENOSPC else "disk quota exceeded"
+        return WorkspaceError(
+            f"{lead}{why} to write {path}", f"free some space or use a --workspace on a larger disk, {resume}"
+        )
+    if exc.errno == errno.EROFS:
+        return WorkspaceError(
+            f"{lead}cannot write {path}: the file system is read-only",
+            "choose a writable --workspace (or XLT_WORKSPACE)",
+        )
+    if exc.errno in {errno.EACCES, errno.EPERM}:
+        return WorkspaceError(
+            f"{lead}cannot write {path}: permission denied", "choose a --workspace you can write to"
+        )
+    if exc.errno in {errno.ENOTDIR, errno.EEXIST, errno.EISDIR}:
+        return WorkspaceError(
+            f"{lead}cannot write {path}: {exc.strerror} ({exc.filename or path})",
+            "a file stands where the workspace needs a directory (or the reverse); move it away",
+        )
+    return WorkspaceError(
+        f"{lead}cannot write {path}: {exc.strerror or exc}", f"check the disk, {resume}"
+    )
+
+
 def _slug(origin: str) -> str:
     """A short, safe file stem from an origin (last two path parts)."""
     parts = re.split(r"[/\\!]+", origin)
@@ -98,7 +135,11 @@ class RawWriter:
         data = text.encode("utf-8")
         stem = chunk.name or _slug(origin)
         target = self.workspace.raw_lang_dir(self.source, chunk.iso3) / f"{stem}-{input_sha256[:10]}.txt"
-        atomic_write_bytes(target, data)
+        try:
+            atomic_write_bytes(target, data)
+        except OSError as exc:
+            self._prune(target.parent)
+            raise write_failure(exc, target) from exc
         row: dict[str, object] = {
             "source": self.source,
             "iso3": chunk.iso3,
@@ -119,6 +160,27 @@ class RawWriter:
         if self._unflushed >= FLUSH_EVERY:
             self.flush()
         return row
+
+    def forget(self, rows: list[dict[str, object]]) -> None:
+        """Take back rows written for a unit that failed half-way: their files and manifest rows."""
+        if not rows:
+            return
+        paths = {str(row["path"]) for row in rows}
+        self.rows = [r for r in self.rows if str(r["path"]) not in paths]
+        for path in paths:
+            target = self.workspace.root / path
+            with contextlib.suppress(OSError):
+                target.unlink(missing_ok=True)
+            self._prune(target.parent)
+        self._unflushed += 1
+
+    def _prune(self, directory: Path) -> None:
+        """Remove a language (and source) directory left empty, so `clean` does not see a language."""
+        for folder in (directory, directory.parent):
+            if folder == self.workspace.raw_dir:
+                break
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only succeeds when empty
 
     def mark_done(self, origin: str, input_sha256: str) -> None:
         """Remember an input as collected, after all its chunks are written.
@@ -158,7 +220,10 @@ class RawWriter:
         frame = (
             pl.DataFrame(self.rows, schema=schema, orient="row") if self.rows else pl.DataFrame(schema=schema)
         )
-        write_parquet(frame.sort("iso3", "path"), self.path)
+        try:
+            write_parquet(frame.sort("iso3", "path"), self.path)
+        except OSError as exc:
+            raise write_failure(exc, self.path) from exc
         self._unflushed = 0
 
 
