@@ -99,7 +99,9 @@ def _read_file(path: Path) -> bytes:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror})", "check the file and its permissions") from exc
+        raise InputError(
+            f"{path}: cannot be read ({exc.strerror})", "check the file and its permissions"
+        ) from exc
     return _decompress(path.name, data, str(path))
 
 
@@ -225,13 +227,16 @@ def _salvage_zip(path: Path, accept: Accept, what: str, hints: tuple[str, ...]) 
             found = True
             body = b"".join(parts)
             member_hints = (*reversed(PurePosixPath(name).parent.parts), path.name, *hints)
-            yield Unit(origin, read=lambda b=body, n=name, o=origin: _decompress(n, b, o), hint_names=member_hints)
+            yield Unit(
+                origin, read=lambda b=body, n=name, o=origin: _decompress(n, b, o), hint_names=member_hints
+            )
     except TruncatedDataError:
         where = f"{path}!{current}" if current else str(path)
         after = f" after {len(read)} member(s)" if read else ""
+        inside = "this member" if current else "a member header"
         yield Skipped(
             where,
-            f"truncated zip archive: it ends inside {'this member' if current else 'a member header'}{after}; "
+            f"truncated zip archive: it ends inside {inside}{after}; "
             "the members before it were read (download it again to get the rest)",
         )
         return

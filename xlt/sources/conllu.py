@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 FIELDS = ("ID", "FORM", "LEMMA", "UPOS", "XPOS", "FEATS", "HEAD", "DEPREL", "DEPS", "MISC")
 _FORMAT_HINT = "a CoNLL-U row has 10 tab-separated fields: " + " ".join(FIELDS)
 
+
 def units(inputs: list[str], ctx: ReadContext) -> Iterable[Unit | Skipped]:
     """Every .conllu file or archive member under the inputs."""
     return iter_units(inputs, lambda name: name.lower().endswith((".conllu", ".conllu.gz")), "CoNLL-U files")

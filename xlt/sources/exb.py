@@ -89,7 +89,9 @@ def parse_xml(data: bytes, origin: str):  # type: ignore[no-untyped-def]
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         where = f"{origin}:{exc.lineno}" if exc.lineno else origin
-        raise InputError(f"{where}: malformed XML ({exc.msg})", hint="check that the file is complete") from exc
+        raise InputError(
+            f"{where}: malformed XML ({exc.msg})", hint="check that the file is complete"
+        ) from exc
     dtd = root.getroottree().docinfo.internalDTD
     if dtd is not None and any(True for _ in dtd.iterentities()):
         raise InputError(f"{origin}: declares XML entities, refused")

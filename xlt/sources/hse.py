@@ -41,7 +41,9 @@ def parse(unit: Unit, ctx: ReadContext) -> list[Chunk]:
     return [Chunk(language.iso3, lines, encoding=decoded.encoding)]
 
 
-_LAYOUT_HINT = 'an HSE corpus file is a JSON list of pages ({"text": ...}), an object wrapping one, or JSON lines'
+_LAYOUT_HINT = (
+    'an HSE corpus file is a JSON list of pages ({"text": ...}), an object wrapping one, or JSON lines'
+)
 
 
 def page_texts(text: str, origin: str) -> Iterator[str]:

@@ -109,7 +109,9 @@ def _texts(records: Iterable[dict[str, Any]], origin: str, local: Path | None = 
     except Exception as exc:  # datasets wraps JSON and file errors in its own exception classes
         if local is not None:
             raise _bad_line(local) from exc
-        raise InputError(f"{origin}: could not read the stream ({_words(exc)})", "check --lang and the network") from exc
+        raise InputError(
+            f"{origin}: could not read the stream ({_words(exc)})", "check --lang and the network"
+        ) from exc
 
 
 @contextlib.contextmanager

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import functools
+import itertools
 import logging
 import re
 import unicodedata
@@ -233,7 +234,7 @@ def _fit(encoding: str, text: str, expected: frozenset[str] | None, script: str 
 
 def _odd_casing(word: str) -> float:
     """1 for a lower-case letter followed by a capital ("пРИВЕТ"), 0.5 for an all-capitals word."""
-    if any(a.islower() and b.isupper() for a, b in zip(word, word[1:], strict=False)):
+    if any(a.islower() and b.isupper() for a, b in itertools.pairwise(word)):
         return 1.0
     return 0.5 if len(word) > 1 and word.isupper() else 0.0
 

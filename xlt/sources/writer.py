@@ -104,9 +104,7 @@ def write_failure(exc: OSError, path: Path, what: str = "") -> WorkspaceError:
             f"{lead}cannot write {path}: {exc.strerror} ({exc.filename or path})",
             "a file stands where the workspace needs a directory (or the reverse); move it away",
         )
-    return WorkspaceError(
-        f"{lead}cannot write {path}: {exc.strerror or exc}", f"check the disk, {resume}"
-    )
+    return WorkspaceError(f"{lead}cannot write {path}: {exc.strerror or exc}", f"check the disk, {resume}")
 
 
 def _slug(origin: str) -> str:
