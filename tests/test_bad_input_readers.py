@@ -571,3 +571,79 @@ def test_koi8r_conllu_is_read_as_russian(run_cli, ws, tmp_path):
     code, _, err = run_cli("collect", "ud", str(folder))
     assert code == 0, err
     assert sentence in next(ws.raw_lang_dir("ud", "rus").glob("*.txt")).read_text(encoding="utf-8")
+
+
+# --- 6. other reader paths that ended in a raw exception ---------------------------------------------
+
+
+def test_retired_language_code_in_a_batch_keeps_the_good_files(run_cli, ws, tmp_path):
+    """A UD folder named after a retired code (Lak -> lak, retired 2022) is one skipped line, not a crash."""
+    good = tmp_path / "UD_Erzya-JR"
+    good.mkdir()
+    (good / "a.conllu").write_text(f"# text = Шумбрат!\n{CONLLU_ROW}\n\n", "utf-8")
+    retired = tmp_path / "UD_Lak-Test"
+    retired.mkdir()
+    (retired / "b.conllu").write_text(f"# text = Шумбрат ялгат!\n{CONLLU_ROW}\n\n", "utf-8")
+    code, out, err = run_cli("collect", "ud", str(good), str(retired))
+    assert "retired" in skipped_line(code, err, str(retired / "b.conllu"))
+    assert "myv" in out
+
+
+def test_sample_without_pydoc_data_is_one_line(run_cli, ws, monkeypatch):
+    """A Python without pydoc_data (the sample's English): one line naming the module, nothing written."""
+    import sys
+
+    from xlt.sources import sample
+
+    monkeypatch.setitem(sys.modules, "pydoc_data", None)
+    monkeypatch.setitem(sys.modules, "pydoc_data.topics", None)  # also when imported by an earlier test
+    sample._english.cache_clear()
+    try:
+        code, _, err = run_cli("collect", "sample")
+    finally:
+        sample._english.cache_clear()
+    error_line(code, err, "pydoc_data")
+    nothing_written(ws)
+
+
+def test_sample_without_elotl_is_one_line(run_cli, ws, monkeypatch):
+    """The sample without the elotl package: one line with the install command (passes on main too)."""
+    import sys
+
+    from xlt.sources import sample
+
+    monkeypatch.setitem(sys.modules, "elotl", None)
+    monkeypatch.setitem(sys.modules, "elotl.corpora", None)  # also when imported by an earlier test
+    sample._elotl.cache_clear()
+    try:
+        code, _, err = run_cli("collect", "sample")
+    finally:
+        sample._elotl.cache_clear()
+    assert "pip install" in error_line(code, err, "elotl")
+
+
+def test_fifo_named_like_an_input_is_refused_not_read(ws, tmp_path):
+    """A named pipe called x.conllu is refused at once (reading it would block forever)."""
+    import sys
+
+    fifo = tmp_path / "x.conllu"
+    os.mkfifo(fifo)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "xlt",
+            "--workspace",
+            str(ws.root),
+            "collect",
+            "ud",
+            str(fifo),
+            "--lang",
+            "myv",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert "regular file" in error_line(done.returncode, done.stderr, str(fifo))

@@ -147,6 +147,15 @@ def _collect_unit(
     except RecursionError:
         report.skipped.append(Skipped(unit.origin, "nested too deeply to be read (not a corpus file?)"))
         return
+    except Exception as exc:
+        # A folder, file or speaker naming a retired ISO 639-3 code ("lak", "prv"): iso639-lang raises
+        # its own exception, which says what replaced the code. One input, not the whole batch.
+        from iso639.exceptions import DeprecatedLanguageValue
+
+        if not isinstance(exc, DeprecatedLanguageValue):
+            raise
+        report.skipped.append(Skipped(unit.origin, f"names a retired language code: {exc}"))
+        return
     if not chunks:
         report.skipped.append(Skipped(unit.origin, "no text found"))
         return
