@@ -17,6 +17,7 @@ import itertools
 import logging
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -32,6 +33,8 @@ _BOMS = (
 
 # A decoded text with more control characters than this is binary, whatever a detector says.
 _MAX_CONTROL_RATIO = 0.01
+# The control characters (Unicode category Cc: U+0000-001F, U+007F-009F) other than \t \n \f \r.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 
 # Legacy code pages of each script (ISO 15924), in the order they are tried. The Windows ("ANSI") code
 # page comes first: it is what most legacy web and office text used; ISO 8859 next, then DOS, KOI8 and
@@ -90,8 +93,10 @@ MEDIUM_FIT, MEDIUM_LEAD = 0.9, 0.02
 MIN_FIT = 0.8
 # The plausibility check reads this many characters of each candidate decoding (decoding itself checks
 # the whole input).
-_SAMPLE_CHARS = 1 << 20
-_LETTER_RUN = re.compile(r"[^\W\d_]+")
+_SAMPLE_CHARS = 1 << 18
+# Letter runs holding a non-ASCII letter; the casing check reads the first _CASING_WORDS of them.
+_NON_ASCII_WORD = re.compile(r"[^\W\d_]*[^\W\d_\x00-\x7f][^\W\d_]*")
+_CASING_WORDS = 5_000
 
 
 @dataclass(frozen=True)
@@ -212,31 +217,33 @@ def _fit(encoding: str, text: str, expected: frozenset[str] | None, script: str 
     sample = text[:_SAMPLE_CHARS]
     prefixes = SCRIPT_LETTERS.get(script or "")
     good = bad = 0.0
-    for ch in sample:
+    # Distinct characters with their counts (Counter runs in C): the check is per character, not per
+    # occurrence, so a long input costs little more than a short one.
+    for ch, count in Counter(sample).items():
         if ch < "\x80" or ch.isspace():
             continue
         category = unicodedata.category(ch)
         if category[0] in "LM":
             ok = _expected(ch, expected) if expected else _in_script(ch, prefixes)
-            good, bad = (good + 1, bad) if ok else (good, bad + 1)
+            good, bad = (good + count, bad) if ok else (good, bad + count)
         elif category in {"Cc", "Cn", "Co", "Cs"} or ch == "\ufffd" or "\u2500" <= ch <= "\u259f":
-            bad += 1  # controls, unassigned, private use, box drawing: never in running text
+            bad += count  # controls, unassigned, private use, box drawing: never in running text
         elif category in {"So", "Sk", "Sm", "No"}:
-            bad += 0.25  # symbols occur in text, but runs of them are what a wrong code page gives
+            bad += 0.25 * count  # symbols occur in text, but runs of them are what a wrong code page gives
     checked = int(good + bad)
     if good + bad == 0:
         return _Fit(encoding, text, 1.0, 0)
-    words = [w for w in _LETTER_RUN.findall(sample) if any(ch >= "\x80" for ch in w)]
-    odd = sum(_odd_casing(w) for w in words)
+    words = [w for w in itertools.islice(_NON_ASCII_WORD.finditer(sample), _CASING_WORDS)]
+    odd = sum(_odd_casing(w.group()) for w in words)
     casing = 1.0 - odd / len(words) if words else 1.0
     return _Fit(encoding, text, good / (good + bad) * casing, checked)
 
 
 def _odd_casing(word: str) -> float:
-    """1 for a lower-case letter followed by a capital ("пРИВЕТ"), 0.5 for an all-capitals word."""
-    if any(a.islower() and b.isupper() for a, b in itertools.pairwise(word)):
-        return 1.0
-    return 0.5 if len(word) > 1 and word.isupper() else 0.0
+    """0 for "привет" and "Привет", 0.5 for an all-capitals word, 1 for anything else ("пРИВЕТ")."""
+    if word.islower() or (word[:1].isupper() and (len(word) == 1 or word[1:].islower())):
+        return 0.0
+    return 0.5 if word.isupper() else 1.0
 
 
 def _expected(ch: str, expected: frozenset[str]) -> bool:
@@ -290,7 +297,7 @@ def _check_text(text: str, origin: str) -> str:
     """Refuse binary data that happened to decode."""
     if not text:
         return text
-    control = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f")
+    control = len(_CONTROL.findall(text))
     if control / len(text) > _MAX_CONTROL_RATIO:
         raise InputError(f"{origin}: binary data, not text", hint="leave it out of the inputs")
     return text
