@@ -72,22 +72,29 @@ def test_languages_reports_each_failure_and_shows_the_rest(run_cli) -> None:
 
 
 def test_languages_lak_shows_both_readings(run_cli) -> None:
-    """`xlt languages Lak`: code first it is the retired code lak (-> ksp), and a note names Lak (lbe)."""
+    """`xlt languages Lak` is the language Lak (lbe), with a note that the code lak is retired (-> ksp);
+    `lak` typed as a code is the retired code, with a note naming Lak."""
     code, out, err = run_cli("languages", "Lak")
     no_crash(code, out, err)
-    assert code == 0 and "ksp" in out
+    assert code == 0 and "lbe" in out
     notes = [line for line in out.splitlines() if line.startswith("note: Lak:")]
+    assert any("ksp" in line for line in notes)
+    code, out, err = run_cli("languages", "lak")
+    assert code == 0 and "ksp" in out
+    notes = [line for line in out.splitlines() if line.startswith("note: lak:")]
     assert any("retired" in line for line in notes) and any("lbe" in line for line in notes)
     code, out, _ = run_cli("languages", "--by-name", "Lak", "Mon")
     assert code == 0 and "lbe" in out and "mnw" in out
 
 
 def test_languages_prv_and_mon(run_cli) -> None:
-    """`xlt languages prv Mon Provençal`: oci with a note, Mongolian with a note naming mnw, Occitan."""
-    code, out, err = run_cli("languages", "prv", "Mon", "Provençal")
+    """`xlt languages prv Mon mon Provençal`: oci with a note; Mon (mnw) with a note naming the code
+    mon; Mongolian; Occitan."""
+    code, out, err = run_cli("languages", "prv", "Mon", "mon", "Provençal")
     no_crash(code, out, err)
-    assert code == 0 and out.count("oci") >= 2 and "mon" in out
-    assert any(line.startswith("note: Mon:") and "mnw" in line for line in out.splitlines())
+    assert code == 0 and out.count("oci") >= 2 and "mnw" in out and "Mongolian" in out
+    assert any(line.startswith("note: Mon:") and "mon" in line for line in out.splitlines())
+    assert any(line.startswith("note: mon:") and "mnw" in line for line in out.splitlines())
 
 
 def test_languages_with_names_and_wals_files(run_cli, tmp_path: Path) -> None:
@@ -118,12 +125,13 @@ def test_pretrain_hr_retired_code(run_cli, ws) -> None:
     assert "no text for Occitan (post 1500) (oci)" in err
 
 
-def test_analyze_lr_and_hr_retired_codes(run_cli) -> None:
+def test_analyze_lr_and_hr_retired_codes(run_cli, ws) -> None:
     """`xlt analyze transfer --lr lak --hr prv` resolves both and stops at the empty workspace in one line.
 
     (`xlt evaluate --lr/--hr` goes through the same `resolve_many`; it is not run here because its
     imports take ~10 s.)
     """
+    ws.root.mkdir(parents=True)
     code, out, err = run_cli("analyze", "transfer", "--lr", "lak", "--hr", "prv")
     no_crash(code, out, err)
     assert code == 1 and err.strip().count("\n") == 0 and "no results at" in err

@@ -186,10 +186,15 @@ def test_every_expected_code_is_current() -> None:
 
 
 def test_code_first_agrees_except_where_a_name_is_a_code() -> None:
-    """Typed on the command line (codes first), the names give the same codes, except Mon and Lak."""
-    differ = {name for name, iso3 in WALS_STYLE + GLOTTOLOG_STYLE if L.resolve(name).iso3 != iso3}
+    """Read codes first, the names give the same codes, except Mon and Lak; as typed (capitalised, so
+    names), every one of them does."""
+    differ = {
+        name for name, iso3 in WALS_STYLE + GLOTTOLOG_STYLE if L.resolve(name, prefer="code").iso3 != iso3
+    }
     assert differ == {"Mon", "Lak"}
-    assert L.resolve("Mon").iso3 == "mon" and L.resolve("Lak").iso3 == "ksp"
+    assert L.resolve("Mon", prefer="code").iso3 == "mon" and L.resolve("Lak", prefer="code").iso3 == "ksp"
+    assert all(L.resolve(name).iso3 == iso3 for name, iso3 in WALS_STYLE + GLOTTOLOG_STYLE)
+    assert L.resolve("mon").iso3 == "mon" and L.resolve("lak").iso3 == "ksp"  # lower case: codes
 
 
 def test_accents_case_and_separators_do_not_matter() -> None:
@@ -204,7 +209,7 @@ def test_accents_case_and_separators_do_not_matter() -> None:
 def test_mon_is_a_name_first_and_both_readings_are_visible() -> None:
     """resolve_name('Mon') is mnw; explain() of the code-first reading names the other one."""
     assert L.resolve("Mon", prefer="name") == L.resolve_name("Mon")
-    code_first = L.explain("Mon")
+    code_first = L.explain("Mon", prefer="code")
     assert code_first.language.iso3 == "mon"
     assert any("mnw" in note for note in code_first.notes)
     name_first = L.explain("Mon", prefer="name")

@@ -23,11 +23,11 @@ def test_names_file_overrides_every_reading(tmp_path: Path) -> None:
     """A names file wins over codes and built-in names, in both orders."""
     names = write(tmp_path / "names.csv", "name,iso3\nMon,mnw\nOur Dialect,kpv\nGreek (Modern),grc\n")
     overrides = L.NameOverrides.load(names=names)
-    assert L.resolve("Mon", overrides=overrides).iso3 == "mnw"  # even code first
+    assert L.resolve("Mon", prefer="code", overrides=overrides).iso3 == "mnw"  # even code first
     assert L.resolve_name("our dialect", overrides=overrides).iso3 == "kpv"
     assert L.resolve_name("Greek (Modern)", overrides=overrides).iso3 == "grc"
     assert L.explain("Mon", overrides=overrides).via == "names file (names.csv:2)"
-    assert L.resolve("Mon").iso3 == "mon"  # without the overrides, nothing changed
+    assert L.resolve("Mon", prefer="code").iso3 == "mon"  # without the overrides, nothing changed
 
 
 def test_wals_table_is_an_alias_source(tmp_path: Path) -> None:
@@ -41,7 +41,7 @@ def test_wals_table_is_an_alias_source(tmp_path: Path) -> None:
     )
     overrides = L.NameOverrides.load(wals=table)
     assert L.resolve_name("Mon", overrides=overrides).iso3 == "mnw"
-    assert L.resolve("Mon", overrides=overrides).iso3 == "mon"  # an alias source, not an override
+    assert L.resolve("Mon", prefer="code", overrides=overrides).iso3 == "mon"  # an alias, not an override
     assert L.resolve_name("Komi (Test, quoted)", overrides=overrides).iso3 == "kpv"
     assert L.lookup("Unclassified Test Language", prefer="name", overrides=overrides) is None
     assert (

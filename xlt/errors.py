@@ -83,7 +83,8 @@ def from_os_error(exc: OSError, action: str = "use", path: object = None, what: 
     where = path if path is not None else (exc.filename or "a workspace file")
     reason, fix = _OS_FIXES.get(exc.errno or -1, (exc.strerror or str(exc) or "operating-system error", ""))
     lead = f"{what}: " if what else ""
-    hint = f"{fix}, then run the command again: finished work is kept" if fix else "then run the command again"
+    resume = "then re-run the command: finished work is kept"
+    hint = f"{fix}, {resume}" if fix else resume
     return WorkspaceError(f"{lead}cannot {action} {where}: {reason}", hint)
 
 

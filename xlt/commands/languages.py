@@ -58,7 +58,7 @@ def languages(
     from xlt.errors import UnknownLanguageError
 
     overrides = registry.NameOverrides.load(names=names_file, wals=wals) if names_file or wals else None
-    prefer: registry.Prefer = "name" if by_name else "code"
+    prefer: registry.Prefer = "name" if by_name else "auto"
     table = Table("query", "iso3", "name", "script", "from")
     notes: list[str] = [f"note: {note}" for note in overrides.notes] if overrides else []
     failures: list[str] = []

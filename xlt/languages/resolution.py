@@ -37,7 +37,18 @@ from xlt.languages.names import (
 )
 from xlt.languages.overrides import NameOverrides, Override
 
-Prefer = Literal["code", "name"]
+Prefer = Literal["code", "name", "auto"]
+
+
+def _order(value: str, prefer: Prefer) -> Prefer:
+    """`auto`: a capitalised word is a name ("Mon", "Lak"), anything else a code first ("mon", "lak",
+    "ENG"): ISO 639 codes are written in lower case, English names of languages capitalised."""
+    if prefer != "auto":
+        return prefer
+    text = value.strip() if isinstance(value, str) else ""
+    return "name" if text[:1].isupper() and not text.isupper() else "code"
+
+
 _LANGUAGE_GROUPS = (FIRST_TIERS, LATER_TIERS)  # every form in the small tables before any in Glottolog
 _MAX_LENGTH = 200  # longer strings are not language names; do not spend difflib time on them
 
@@ -158,8 +169,9 @@ def _search(value: str, prefer: Prefer, overrides: NameOverrides | None) -> Reso
     return trace
 
 
-def explain(value: str, prefer: Prefer = "code", overrides: NameOverrides | None = None) -> Resolution:
+def explain(value: str, prefer: Prefer = "auto", overrides: NameOverrides | None = None) -> Resolution:
     """The reading of a value with its notes, including the other reading when code and name differ."""
+    prefer = _order(value, prefer)
     found = _resolve(value, prefer, overrides, None)
     other = _search(value, "name" if prefer == "code" else "code", overrides)
     if isinstance(other, Resolution) and other.language != found.language:
@@ -172,7 +184,7 @@ def explain(value: str, prefer: Prefer = "code", overrides: NameOverrides | None
 def _resolve(value: str, prefer: Prefer, overrides: NameOverrides | None, where: str | None) -> Resolution:
     if not isinstance(value, str):
         raise UnknownLanguageError(f"not a language name or code: {value!r}")
-    found = _search(value, prefer, overrides)
+    found = _search(value, _order(value, prefer), overrides)
     if isinstance(found, Resolution):
         return found
     place = f" in {where}" if where else ""
@@ -227,12 +239,13 @@ def resolve(
     value: str,
     where: str | None = None,
     *,
-    prefer: Prefer = "code",
+    prefer: Prefer = "auto",
     overrides: NameOverrides | None = None,
 ) -> Language:
     """The language of a code or name; `UnknownLanguageError` (with suggestions) otherwise.
 
-    ``prefer="name"`` for names from a name column (published matrices); `overrides` from
+    ``prefer="auto"`` (what people type: "Mon" is a name, "mon" a code), ``"code"``, or ``"name"`` for
+    names from a name column (published matrices); `overrides` from
     :meth:`NameOverrides.load`. `where` names the place for the error message.
     """
     return _resolve(value, prefer, overrides, where).language
@@ -243,7 +256,7 @@ def resolve_name(value: str, where: str | None = None, overrides: NameOverrides 
     return resolve(value, where, prefer="name", overrides=overrides)
 
 
-def lookup(value: str, prefer: Prefer = "code", overrides: NameOverrides | None = None) -> Language | None:
+def lookup(value: str, prefer: Prefer = "auto", overrides: NameOverrides | None = None) -> Language | None:
     """The language a code or name stands for, or None. Case-, accent- and separator-insensitive."""
     try:
         return _resolve(value, prefer, overrides, None).language
@@ -252,7 +265,7 @@ def lookup(value: str, prefer: Prefer = "code", overrides: NameOverrides | None 
 
 
 def resolve_many(
-    values: str | list[str] | None, prefer: Prefer = "code", overrides: NameOverrides | None = None
+    values: str | list[str] | None, prefer: Prefer = "auto", overrides: NameOverrides | None = None
 ) -> list[Language]:
     """Comma-separated or listed names/codes -> languages (empty for None)."""
     if values is None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from xlt.errors import from_os_error
+from xlt.errors import WorkspaceError, from_os_error
 from xlt.sources.base import Chunk, Skipped
 from xlt.workspace import Workspace, atomic_write_bytes, write_parquet
 
@@ -104,6 +104,9 @@ class RawWriter:
         target = self.workspace.raw_lang_dir(self.source, chunk.iso3) / f"{stem}-{input_sha256[:10]}.txt"
         try:
             atomic_write_bytes(target, data)
+        except WorkspaceError:  # a failed write, already named (xlt.workspace.atomic_open)
+            self._prune(target.parent)
+            raise
         except OSError as exc:
             self._prune(target.parent)
             raise from_os_error(exc, "write", target) from exc
