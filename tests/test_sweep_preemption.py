@@ -11,7 +11,7 @@ from test_training import corpus_ws, template_ws, test_config  # noqa: F401 - fi
 
 from xlt.events import read_events, summarize
 from xlt.training import TrainHooks, pretrain
-from xlt.training.preemption import REQUEUE_EXIT_CODE, Preempted
+from xlt.training.preemption import REQUEUE_EXIT_CODE, PreemptedError
 from xlt.workspace import Workspace
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -33,7 +33,7 @@ def test_signal_saves_state_and_raises_requeue_code(corpus_ws: Workspace, sig: s
     from xlt.training.state import latest_state
 
     previous = signal.getsignal(sig)
-    with pytest.raises(Preempted) as stopped:
+    with pytest.raises(PreemptedError) as stopped:
         pretrain(corpus_ws, "spa", test_config(steps=8), hooks=_signal_at(3, sig), progress=False)
     assert stopped.value.exit_code == REQUEUE_EXIT_CODE == 75
     assert signal.getsignal(sig) == previous  # the loop put the old handler back
@@ -55,7 +55,7 @@ def test_resume_after_preemption_matches_uninterrupted_run(corpus_ws: Workspace,
     other = Workspace(tmp_path / "other")
     shutil.copytree(corpus_ws.root, other.root)
     [clean] = pretrain(other, "spa", test_config(steps=8), progress=False)
-    with pytest.raises(Preempted):
+    with pytest.raises(PreemptedError):
         pretrain(corpus_ws, "spa", test_config(steps=8), hooks=_signal_at(3, signal.SIGUSR2), progress=False)
     [resumed] = pretrain(corpus_ws, "spa", test_config(steps=8), progress=False)
     assert resumed.resumed_from == 4 and resumed.final_step == clean.final_step == 8

@@ -235,7 +235,7 @@ def train_run(
                     preempt.stop(accelerator, model, optimizer, spec.run_id, spec.run_dir, done, emit)
                 if hooks.after_step is not None:
                     hooks.after_step(done, loss)
-    except TrainingError:  # also Preempted (preemption hook): its own event, no error event
+    except TrainingError:  # also PreemptedError (preemption hook): its own event, no error event
         raise
     except KeyboardInterrupt:
         message = f"interrupted after step {result.final_step}; re-run the same command to resume"

@@ -7,7 +7,7 @@ before the time limit (submitit asks for ``USR2@<delay>``, see ``submitit/slurm/
 
 :class:`PreemptionGuard` turns ``SIGUSR1``, ``SIGUSR2`` and ``SIGTERM`` into a flag. The training loop
 checks it after each optimizer step (a step is never cut in half) and calls :meth:`PreemptionGuard.stop`,
-which saves the resume state of that step, writes a ``preempted`` event and raises :class:`Preempted`,
+which saves the resume state of that step, writes a ``preempted`` event and raises :class:`PreemptedError`,
 whose exit code 75 (``EX_TEMPFAIL`` of sysexits.h: "temporary failure, retry later") tells a job script
 to requeue the task. With several processes the flag is combined across them, so every rank stops after
 the same step (``save_state`` is collective). Re-running the same ``xlt pretrain`` command resumes.
@@ -36,7 +36,7 @@ REQUEUE_EXIT_CODE = 75
 PREEMPT_SIGNALS: tuple[signal.Signals, ...] = (signal.SIGUSR1, signal.SIGUSR2, signal.SIGTERM)
 
 
-class Preempted(TrainingError):
+class PreemptedError(TrainingError):
     """A run stopped on a scheduler's signal after saving its state; re-running it resumes."""
 
     exit_code = REQUEUE_EXIT_CODE
@@ -87,13 +87,13 @@ class PreemptionGuard:
         step: int,
         emit: Callable[..., None],
     ) -> NoReturn:
-        """Save the state of `step` (unless a checkpoint just did), write the event, raise Preempted."""
+        """Save the state of `step` (unless a checkpoint just did), write the event, raise PreemptedError."""
         from xlt.training.state import latest_state, save_state
 
         if latest_state(run_dir) != step:
             save_state(accelerator, model, optimizer, run_dir, step)
         message = f"stopped after step {step} on {self.signal_name}, resume state saved"
         emit("preempted", step, signal=self.signal_name, message=message)
-        raise Preempted(
+        raise PreemptedError(
             f"run {run_id} {message}", "re-run the same command (or `xlt sweep resume`) to continue"
         )
