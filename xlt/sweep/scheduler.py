@@ -8,11 +8,16 @@ each under a timeout: a slow or absent scheduler gives "unknown", never a hang.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
+from subprocess import PIPE
 from typing import Any
 
 from xlt.errors import InputError, UsageError
@@ -122,10 +127,11 @@ def job_states(job_ids: list[str], timeout_s: float = QUERY_TIMEOUT_S) -> dict[s
     if not bases:
         return {}
     states: dict[str, str] = {}
-    sacct = _run(["sacct", "-X", "-n", "-P", "-o", "JobID,State", "-j", ",".join(bases)], timeout_s)
-    # squeue fails with "Invalid job id specified" when it forgot every job asked for: an answer too
+    history = ["sacct", "-X", "-n", "-P", "-o", "JobID,State", "-j", ",".join(bases)]
     queue = ["squeue", "--array", "-t", "all", "-h", "-o", "%i|%T", "-j", ",".join(bases)]
-    squeue = _run(queue, timeout_s, empty_if="Invalid job id")
+    # Both at once, within one `timeout_s`. squeue fails with "Invalid job id specified" when it forgot
+    # every job asked for: that is an answer too.
+    sacct, squeue = _run_all([(history, None), (queue, "Invalid job id")], timeout_s)
     if sacct is None and squeue is None:
         return None
     for out in (sacct, squeue):  # squeue last: the live state wins
@@ -154,15 +160,42 @@ def _expand(job: str) -> list[str]:
     return keys
 
 
-def _run(command: list[str], timeout_s: float = QUERY_TIMEOUT_S, empty_if: str | None = None) -> str | None:
-    """stdout of a scheduler command, or None when it is absent, fails or takes too long ("" when it
-    fails saying `empty_if`)."""
-    if shutil.which(command[0]) is None:
-        return None
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s, check=False)
-    except (subprocess.TimeoutExpired, OSError):
-        return None
-    if done.returncode == 0:
-        return done.stdout
-    return "" if empty_if and empty_if in done.stderr else None
+def _run(command: list[str], timeout_s: float = QUERY_TIMEOUT_S) -> str | None:
+    """stdout of one scheduler command, or None when it is absent, fails or takes too long."""
+    return _run_all([(command, None)], timeout_s)[0]
+
+
+def _run_all(commands: list[tuple[list[str], str | None]], timeout_s: float) -> list[str | None]:
+    """Run commands side by side; each gives its stdout, or None when it is absent, fails, or is still
+    running after `timeout_s` in all (then its whole process group is killed, so no grandchild keeps
+    its pipes open); "" when it fails with the given stderr text."""
+    deadline = time.monotonic() + timeout_s
+    started: list[subprocess.Popen[str] | None] = []
+    for command, _ in commands:
+        if shutil.which(command[0]) is None:
+            started.append(None)
+            continue
+        try:
+            started.append(
+                subprocess.Popen(command, stdout=PIPE, stderr=PIPE, text=True, start_new_session=True)
+            )
+        except OSError:
+            started.append(None)
+    results: list[str | None] = []
+    for process, (_, empty_if) in zip(started, commands, strict=True):
+        if process is None:
+            results.append(None)
+            continue
+        try:
+            out, err = process.communicate(timeout=max(0.01, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            results.append(None)
+            continue
+        if process.returncode == 0:
+            results.append(out)
+        else:
+            results.append("" if empty_if and empty_if in err else None)
+    return results

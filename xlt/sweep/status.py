@@ -47,6 +47,7 @@ class SweepStatus:
     runs: list[RunState]
     evaluation: RunState | None
     counts: dict[str, int] = field(default_factory=dict)
+    live: dict[str, str] | None = None  # the scheduler's answer (None: not asked, or no answer)
 
     @property
     def unfinished(self) -> list[str]:
@@ -80,15 +81,24 @@ def run_state(events_status: str, scheduler: str | None, submitted: bool) -> str
 
 
 def sweep_status(
-    workspace: Workspace, name: str, query: bool = True, save: bool = True, timeout_s: float = QUERY_TIMEOUT_S
+    workspace: Workspace,
+    name: str,
+    query: bool = True,
+    save: bool = True,
+    timeout_s: float = QUERY_TIMEOUT_S,
+    live: dict[str, str] | None = None,
 ) -> SweepStatus:
-    """Join plan, jobs.parquet, the scheduler (when `query`) and events; `save` writes states back."""
+    """Join plan, jobs.parquet, the scheduler and events; `save` writes the states to jobs.parquet.
+
+    `query` asks the scheduler (at most `timeout_s` per command); without it, `live` (an earlier answer)
+    stands in for it, so a screen can refresh events often and ask the scheduler seldom.
+    """
     plan = read_plan(workspace, name)
     jobs = read_jobs(plan)
     latest = {row["run_id"]: row for row in jobs.sort("attempt").iter_rows(named=True)}
     attempts = jobs.group_by("run_id").len() if not jobs.is_empty() else None
     tries = dict(attempts.iter_rows()) if attempts is not None else {}
-    live = _live_states(latest, query, timeout_s)
+    live = _live_states(latest, query, timeout_s) if query else _local_states(latest, live)
     runs = []
     for row in plan.rows.iter_rows(named=True):
         job = latest.get(row["run_id"])
@@ -119,7 +129,7 @@ def sweep_status(
     if save and live and not jobs.is_empty():
         _save_states(plan, jobs, live)
     counts = {state: sum(run.state == state for run in runs) for state in STATES}
-    return SweepStatus(plan, runs, evaluation, {k: v for k, v in counts.items() if v})
+    return SweepStatus(plan, runs, evaluation, {k: v for k, v in counts.items() if v}, live)
 
 
 def _ended(word: str | None) -> str:
@@ -142,10 +152,14 @@ def _live_states(latest: dict[str, dict[str, Any]], query: bool, timeout_s: floa
     """Scheduler states of the latest jobs: SLURM's from sacct/squeue (None: no answer, or not asked),
     local ones from their pids."""
     slurm = [job["job_id"] for job in latest.values() if job["executor"] == "slurm"]
-    states = job_states(slurm, timeout_s) if query and slurm else None
+    return _local_states(latest, job_states(slurm, timeout_s) if query and slurm else None)
+
+
+def _local_states(latest: dict[str, dict[str, Any]], states: dict[str, str] | None) -> dict[str, str] | None:
+    """`states` plus GONE for local tasks whose process vanished before their submit recorded an end."""
     for job in latest.values():
         if job["executor"] == "local" and job["state"] in LIVE and not _pid_alive(job["job_id"]):
-            states = {**(states or {}), job["job_id"]: "GONE"}  # its submit stopped before recording
+            states = {**(states or {}), job["job_id"]: "GONE"}
     return states
 
 

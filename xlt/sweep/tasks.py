@@ -89,8 +89,12 @@ class LaunchTask:
 
     def checkpoint(self, *args: Any, **kwargs: Any) -> Any:
         """submitit's preemption hook: stop the command cleanly, then requeue this same task."""
+        from submitit import JobEnvironment
         from submitit.helpers import DelayedSubmission
 
+        # SLURM sends the signal again while `scontrol requeue` stops the job (seen on 22.05): one
+        # checkpoint and one requeue are enough, a nested second one would requeue twice.
+        signal.signal(getattr(signal, f"SIG{JobEnvironment.USR_SIG}"), signal.SIG_IGN)
         process = _children.get(id(self))
         if process is not None:
             stop_tree(process, self.grace_s)
