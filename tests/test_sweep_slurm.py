@@ -382,4 +382,4 @@ def test_real_slurm_sweep_preempt_cancel_resume_matches_local(
     print(final)
     ours, theirs = matrix(ws), matrix(local_ws)
     assert ours.select(MATRIX_KEY).equals(theirs.select(MATRIX_KEY))
-    assert ours.equals(theirs), pl.concat([ours, theirs], how="horizontal").glimpse(return_as_string=True)
+    assert ours.equals(theirs), f"slurm:\n{ours}\nlocal:\n{theirs}"

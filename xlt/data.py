@@ -146,7 +146,7 @@ def tokenized_lines(
         return load_from_disk(str(path))
 
 
-def _publish_first(path: Path, write: Callable[[Path], None], info: dict[str, Any]) -> None:
+def _publish_first(path: Path, write: Callable[[Path], object], info: dict[str, Any]) -> None:
     """Write a cache directory under a temporary name and rename it to `path`, unless another process
     published `path` first: then theirs is kept (same inputs, same content) and ours dropped.
 

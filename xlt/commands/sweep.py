@@ -38,7 +38,8 @@ def _parsed(command: Any, name: str, args: list[str]) -> dict[str, Any]:
     except typer.exceptions.TyperException as exc:  # typer 0.29 vendors click: its own exception classes
         message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
         raise UsageError(f"{name} option: {message}", f"see `xlt {name} --help`") from exc
-    given = {k: v for k, v in ctx.params.items() if ctx.get_parameter_source(k).name == "COMMANDLINE"}
+    source = ctx.get_parameter_source
+    given = {k: v for k, v in ctx.params.items() if getattr(source(k), "name", "") == "COMMANDLINE"}
     return given
 
 
@@ -105,7 +106,7 @@ def submit(
     extra = parse_slurm_args(slurm_arg or [])
     opts = SubmitOptions(
         executor, partition, parse_time(time), array_parallelism, cpus_per_task, extra, dry_run
-    )  # type: ignore[arg-type]
+    )
     if ctx.info_name == "resume":
         before, done = resume_sweep(workspace(ctx), name, opts, log=console.print)
         if done is None:

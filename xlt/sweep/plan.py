@@ -145,7 +145,7 @@ def make_plan(workspace: Workspace, request: PlanRequest) -> Plan:
         eval_argv = ["--all-lr", *eval_argv]
     processes = max(1, request.gpus_per_task)
     tokens_per_step = cfg.optim.batch_size * cfg.optim.grad_accum * processes * cfg.data.input_length
-    records = []
+    records: list[dict[str, Any]] = []
     for iso3 in hr_langs:
         for seed in range(request.seed, request.seed + request.runs):
             run_id = f"{iso3}-{label}-s{seed}"

@@ -94,7 +94,7 @@ def sbatch_script(folder: Path, params: dict[str, Any], array_size: int | None) 
     from submitit.slurm import slurm
 
     command = " ".join([sys.executable, "-u -m submitit.core._submit", str(folder)])
-    extra = {"map_count": array_size} if array_size and array_size > 1 else {}
+    extra: dict[str, Any] = {"map_count": array_size} if array_size and array_size > 1 else {}
     return slurm._make_sbatch_string(command=command, folder=folder, **params, **extra)
 
 

@@ -13,7 +13,7 @@ import contextlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from xlt.errors import InputError, UsageError
 from xlt.sweep.plan import JOBS_FILE, Plan, check_existing_runs, read_plan
@@ -39,7 +39,7 @@ JOB_SCHEMA = {
 class SubmitOptions:
     """How to submit: where, with which resources; `dry_run` only shows it."""
 
-    executor: Literal["slurm", "local"] = "slurm"
+    executor: str = "slurm"  # slurm | local (checked by submit_sweep)
     partition: str | None = None
     time_min: int = 24 * 60
     array_parallelism: int | None = None
@@ -212,7 +212,7 @@ def _run_local(plan: Plan, rows: Any, time_min: int, gpus: int, log: Any) -> lis
     executor = submitit.LocalExecutor(folder=plan.directory / "logs" / "%j")
     # LocalExecutor's default time limit is 2 minutes; CUDA_VISIBLE_DEVICES follows gpus_per_node.
     executor.update_parameters(timeout_min=time_min, gpus_per_node=gpus, signal_delay_s=SIGNAL_DELAY_S)
-    attempt, records = _attempt(plan), []
+    attempt, records = _attempt(plan), list[dict[str, Any]]()
     for run_id, task in _tasks(plan, rows):
         job = executor.submit(task)
         kind = EVALUATE if run_id == EVALUATE else "pretrain"

@@ -55,7 +55,7 @@ class SweepScreen(PollingScreen):
         from xlt.sweep.plan import PLAN_FILE
 
         root = self.config.workspace.root / "sweeps"
-        rows = []
+        rows: list[tuple[str, ...]] = []
         for plan in sorted(root.glob(f"*/{PLAN_FILE}")):
             name = plan.parent.name
             found = sweep_status(
