@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from xlt.errors import CorpusTooSmallError, UsageError, WorkspaceError
-from xlt.workspace import Workspace, atomic_dir, atomic_write_text
+from xlt.workspace import Workspace, atomic_write_text
 
 if TYPE_CHECKING:
     from datasets import Dataset
@@ -141,12 +141,34 @@ def tokenized_lines(
         dataset = _tokenize(lines, tokenizer, progress, path.name)
         if not lines:  # nothing to cache (and datasets cannot reload a table without rows)
             return dataset
-        with atomic_dir(path) as tmp:
-            dataset.save_to_disk(str(tmp))
-            # Written last: its presence marks a complete cache (the whole directory is renamed at once).
-            info = {"iso3": iso3, "split": split, "lines": len(dataset), "tokenizer": path.name}
-            atomic_write_text(tmp / "xlt_tokenized.json", json.dumps(info, indent=2) + "\n")
+        info = {"iso3": iso3, "split": split, "lines": len(dataset), "tokenizer": path.name}
+        _publish_first(path, lambda tmp: dataset.save_to_disk(str(tmp)), info)
         return load_from_disk(str(path))
+
+
+def _publish_first(path: Path, write: Callable[[Path], object], info: dict[str, Any]) -> None:
+    """Write a cache directory under a temporary name and rename it to `path`, unless another process
+    published `path` first: then theirs is kept (same inputs, same content) and ours dropped.
+
+    Replacing it instead would delete files another process may be reading (several runs of a sweep
+    tokenize the same language at once); a rename onto an existing non-empty directory fails instead.
+    """
+    import shutil
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    try:
+        write(tmp)
+        # Written last: its presence marks a complete cache (the whole directory is renamed at once).
+        atomic_write_text(tmp / "xlt_tokenized.json", json.dumps(info, indent=2) + "\n")
+        try:
+            tmp.rename(path)
+        except OSError:
+            if not (path / "xlt_tokenized.json").is_file():
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _tokenize(lines: list[str], tokenizer: Any, progress: ProgressFn | None, fingerprint: str) -> Dataset:

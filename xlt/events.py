@@ -2,11 +2,13 @@
 
 One JSON object per line::
 
-    {"time": ISO-8601, "run_id": str, "kind": "start"|"step"|"eval"|"checkpoint"|"end"|"error",
-     "step": int, ...}
+    {"time": ISO-8601, "run_id": str,
+     "kind": "start"|"step"|"eval"|"checkpoint"|"end"|"error"|"preempted", "step": int, ...}
 
 with ``loss``, ``lr``, ``tokens_per_s`` on steps, ``val_loss``, ``val_perplexity`` on evals, ``path`` on
-checkpoints and ``message`` on errors. ``start`` also carries ``total_steps``. Lines are appended and
+checkpoints and ``message`` on errors. ``start`` also carries ``total_steps``. ``preempted`` (with
+``signal`` and ``message``) says the run stopped on a scheduler's signal after saving its resume state
+at ``step`` (:mod:`xlt.training.preemption`); the next ``start`` resumes it. Lines are appended and
 flushed as training goes, so readers must tolerate a half-written last line.
 """
 
@@ -20,8 +22,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-EventKind = Literal["start", "step", "eval", "checkpoint", "end", "error"]
-KINDS: frozenset[str] = frozenset({"start", "step", "eval", "checkpoint", "end", "error"})
+EventKind = Literal["start", "step", "eval", "checkpoint", "end", "error", "preempted"]
+KINDS: frozenset[str] = frozenset({"start", "step", "eval", "checkpoint", "end", "error", "preempted"})
 EVENTS_FILE = "events.jsonl"
 
 
@@ -126,7 +128,7 @@ class RunSummary:
     """What the events of one run say about it, for `xlt runs` and the TUI."""
 
     run_id: str
-    status: str  # running | finished | failed | stale | empty
+    status: str  # running | finished | failed | preempted | stale | empty
     step: int = 0
     total_steps: int | None = None
     loss: float | None = None
@@ -179,6 +181,9 @@ def summarize(
             summary.status = "finished"
         elif kind == "error":
             summary.status = "failed"
+            summary.error = event.get("message")
+        elif kind == "preempted":  # stopped with its state saved; the next `start` resumes it
+            summary.status = "preempted"
             summary.error = event.get("message")
     if summary.status == "running" and summary.last_time:
         current = now or datetime.now(UTC)

@@ -17,6 +17,7 @@ COMMANDS = (
     "pretrain",
     "runs",
     "evaluate",
+    "sweep",
     "analyze",
     "show",
     "downstream",

@@ -23,10 +23,11 @@ def tui(
         ),
     ] = 600.0,
 ) -> None:
-    """Watch runs live, read the perplexity matrix, analysis and corpus tables (keys 1-4, q quits).
+    """Watch runs live, read the perplexity matrix, analysis and corpus tables, sweeps (keys 1-5, q quits).
 
-    Reads only workspace files (runs/, results/, analysis/, corpus/): safe to open on a login node
-    while training runs elsewhere.
+    Reads only workspace files (runs/, results/, analysis/, corpus/, sweeps/): safe to open on a login
+    node while training runs elsewhere. The sweeps screen also asks squeue/sacct, every 30 s at most and
+    in the background.
 
     Example: xlt --workspace exp1 tui --refresh 5
     """

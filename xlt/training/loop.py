@@ -21,6 +21,7 @@ from xlt.events import EventWriter
 from xlt.modeling import LoadedModel, iter_checkpoints, native_bf16, save_checkpoint, token_loss_sum
 from xlt.training.batches import mask_rng, micro_batch
 from xlt.training.config import TrainConfig, checkpoint_steps, lr_at
+from xlt.training.preemption import PreemptionGuard  # preemption hook
 from xlt.training.state import latest_state, load_state, save_state
 
 if TYPE_CHECKING:
@@ -209,6 +210,7 @@ def train_run(
         result.checkpoints.append(path.name)
 
     emit("start", start, total_steps=total, resumed_from=start or None, tokens_per_step=tokens_per_step)
+    preempt = PreemptionGuard().install()  # preemption hook: SIGUSR1/USR2/TERM set a flag
     try:
         if start == 0 and cfg.eval.at_start:
             result.start_val_perplexity = maybe_eval(0)
@@ -229,9 +231,11 @@ def train_run(
                     emit("step", done, loss=loss, lr=lr, tokens_per_s=rate)
                 bar(done, loss, rate)
                 maybe_checkpoint(done)
+                if done < total and preempt.requested(accelerator):  # preemption hook: save, event, exit 75
+                    preempt.stop(accelerator, model, optimizer, spec.run_id, spec.run_dir, done, emit)
                 if hooks.after_step is not None:
                     hooks.after_step(done, loss)
-    except TrainingError:
+    except TrainingError:  # also PreemptedError (preemption hook): its own event, no error event
         raise
     except KeyboardInterrupt:
         message = f"interrupted after step {result.final_step}; re-run the same command to resume"
@@ -241,6 +245,7 @@ def train_run(
         emit("error", result.final_step, message=f"{type(exc).__name__}: {exc}")
         raise
     finally:
+        preempt.restore()  # preemption hook
         result.seconds = time.perf_counter() - started
         if events is not None and result.final_step < total:
             events.close()

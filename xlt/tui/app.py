@@ -14,10 +14,11 @@ from xlt.tui.screens.analysis import AnalysisScreen
 from xlt.tui.screens.data import DataScreen
 from xlt.tui.screens.matrix import MatrixScreen
 from xlt.tui.screens.runs import RunsScreen
+from xlt.tui.screens.sweep import SweepScreen
 
 
 class XltApp(App):
-    """Runs (1), Matrix (2), Analysis (3), Data (4); each screen reads the workspace on its own."""
+    """Runs (1), Matrix (2), Analysis (3), Data (4), Sweeps (5); each screen reads the workspace itself."""
 
     CSS_PATH = "xlt.tcss"
     TITLE = "xlt"
@@ -28,12 +29,15 @@ class XltApp(App):
         "matrix": MatrixScreen,
         "analysis": AnalysisScreen,
         "data": DataScreen,
+        "sweep": SweepScreen,
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1", "switch_mode('runs')", "Runs"),
         Binding("2", "switch_mode('matrix')", "Matrix"),
         Binding("3", "switch_mode('analysis')", "Analysis"),
         Binding("4", "switch_mode('data')", "Data"),
+        # Off the footer: five modes and quit would not fit 80 columns (`xlt tui --help` names the key).
+        Binding("5", "switch_mode('sweep')", "Sweeps", show=False),
         Binding("q", "quit", "Quit"),
     ]
 

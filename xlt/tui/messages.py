@@ -56,3 +56,13 @@ class LoadFailed(Message):
 
     what: str
     error: str
+
+
+@dataclass
+class SweepChanged(Message):
+    """The rows of the sweeps screen (sweep, run, state, job, scheduler, step, loss), freshly joined."""
+
+    rows: list[tuple[str, ...]]
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, SweepChanged)

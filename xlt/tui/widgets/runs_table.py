@@ -22,7 +22,13 @@ COLUMNS = (
     ("model", "model"),
     ("seed", "seed"),
 )
-STATUS_STYLE = {"running": "bold green", "finished": "blue", "failed": "bold red", "stale": "yellow"}
+STATUS_STYLE = {
+    "running": "bold green",
+    "finished": "blue",
+    "failed": "bold red",
+    "preempted": "magenta",
+    "stale": "yellow",
+}
 
 
 def cells(row: RunRow) -> tuple[Text | str, ...]:
