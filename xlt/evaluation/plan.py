@@ -66,7 +66,7 @@ class ModelJob:
     hr_lang: str | None
     checkpoint: str
     step: int
-    spec: str  # what xlt.modeling.load_model gets
+    spec: str  # what xlt.modeling.loading.load_model gets
     label: str | None  # the results' `model` column; None = known only after loading (base-only workspace)
     tokenizer: str | None = None  # the run's tokenizer path (reference for the tokenizer check)
     # Extra load_model arguments; only fresh `tiny`/`small` bases use them (seed, vocab_size,
@@ -116,9 +116,10 @@ def _find_int(config: dict[str, Any], keys: tuple[str, ...]) -> int | None:
 
 def _fresh_kwargs(config: dict[str, Any]) -> dict[str, Any]:
     """load_model arguments that rebuild a run's fresh (`tiny`/`small`) starting model exactly."""
-    from xlt.modeling import FRESH_SPECS
+    from xlt.modeling.spec import ModelSpec
 
-    if config.get("base_model") not in FRESH_SPECS:
+    base_model = config.get("base_model")
+    if not base_model or not ModelSpec.parse(str(base_model)).is_fresh:
         return {}
     model = config.get("config", {}).get("model", {}) if isinstance(config.get("config"), dict) else {}
     kwargs: dict[str, Any] = {"seed": int(config.get("seed") or 0)}
@@ -144,8 +145,8 @@ def _in_workspace(workspace: Workspace, value: Any) -> str | None:
 def checkpoint_dirs(run_dir: Path) -> list[tuple[int, Path]]:
     """(step, path) of every `checkpoints/step-N` directory, complete or not, in step order.
 
-    Unlike modeling.iter_checkpoints this keeps directories without model.safetensors, so that a broken
-    checkpoint is reported instead of silently missing from the matrix.
+    Unlike modeling.checkpoints.iter_checkpoints this keeps directories without model.safetensors, so
+    that a broken checkpoint is reported instead of silently missing from the matrix.
     """
     found = []
     for path in (run_dir / "checkpoints").glob("step-*"):
