@@ -56,8 +56,10 @@ class RichReporter:
         """Move `task`'s bar on by `n`; a non-empty `info` replaces its status text."""
         if task not in self.tasks:
             self.start(task)
-        fields = {"info": info} if info else {}
-        self.progress.update(self.tasks[task], advance=n, **fields)
+        if info:
+            self.progress.update(self.tasks[task], advance=n, info=info)
+        else:
+            self.progress.update(self.tasks[task], advance=n)
 
     def warn(self, message: str) -> None:
         """One line on stderr, above the bars, never wrapped and never read as markup."""

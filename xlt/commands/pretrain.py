@@ -12,7 +12,7 @@ from rich.table import Table
 from xlt.commands._common import SeedOpt, console, workspace
 from xlt.commands._progress import RichReporter
 from xlt.errors import UsageError
-from xlt.progress import NullReporter
+from xlt.progress import NullReporter, Reporter
 
 _OPTIM = "Optimisation (defaults: the paper's for hub models, a CPU recipe for tiny/base)"
 _DATA = "Data"
@@ -161,7 +161,9 @@ def pretrain(
     main = _is_main_process()
     log = console.print if main else None
     # Every rank runs this command; only rank 0 draws (the library reports on the main process only).
-    reporting = RichReporter() if main else contextlib.nullcontext(NullReporter())
+    reporting: contextlib.AbstractContextManager[Reporter] = (
+        RichReporter() if main else contextlib.nullcontext(NullReporter())
+    )
     if base:
         cfg = base_config().with_overrides({**overrides, "model.spec": model})  # auto: a tiny model
         with reporting as reporter:

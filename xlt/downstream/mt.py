@@ -342,10 +342,10 @@ def score_model(
     if not options.force and options.save_dir is None:
         cached = cached_scores(workspace, "mt", ref.run_id, ref.checkpoint, src.iso3, tgt.iso3)
         if {"bleu", "chrf++"} <= set(cached):
-            bleu, chrf = cached["bleu"], cached["chrf++"]
+            old_bleu, old_chrf = cached["bleu"], cached["chrf++"]
             return MTResult(
-                ref, bleu["model"], src.iso3, tgt.iso3, bleu["data"], bleu["score"], chrf["score"],
-                bleu["signature"], chrf["signature"], bleu["n"], cached=True,
+                ref, old_bleu["model"], src.iso3, tgt.iso3, old_bleu["data"], old_bleu["score"],
+                old_chrf["score"], old_bleu["signature"], old_chrf["signature"], old_bleu["n"], cached=True,
             )  # fmt: skip
     from xlt.modeling.build import n_parameters
     from xlt.modeling.checkpoints import save_checkpoint
@@ -405,7 +405,7 @@ def score_model(
 
 
 def _rows(result: MTResult, seed: int) -> list[ScoreRow]:
-    common = {
+    common: dict[str, Any] = {
         "task": "mt",
         "run_id": result.ref.run_id,
         "checkpoint": result.ref.checkpoint,

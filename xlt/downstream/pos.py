@@ -165,6 +165,7 @@ def train_probe(features: Any, labels: list[int], options: POSOptions) -> Any:
 
     torch.manual_seed(options.seed)
     dim, n_tags = features.shape[1], len(UPOS_TAGS)
+    probe: torch.nn.Module
     if options.probe == "mlp":
         probe = torch.nn.Sequential(
             torch.nn.Linear(dim, options.hidden), torch.nn.ReLU(), torch.nn.Linear(options.hidden, n_tags)
@@ -217,7 +218,7 @@ def score_model(
     loaded = load_model(ref.spec, workspace, seed=options.seed)
     train_sents = train.sentences[: options.max_train_sentences]
     test_sents = test.sentences[: options.max_test_sentences]
-    kwargs = {
+    kwargs: dict[str, Any] = {
         "pooling": options.pooling,
         "max_length": options.max_length,
         "batch_size": options.encode_batch,
@@ -254,7 +255,7 @@ def score_model(
         dropped_words=dropped_train + dropped_test,
         seconds=time.perf_counter() - started,
     )
-    common = {
+    common: dict[str, Any] = {
         "task": "pos",
         "run_id": ref.run_id,
         "checkpoint": ref.checkpoint,

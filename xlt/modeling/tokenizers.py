@@ -101,7 +101,8 @@ def load_tokenizer(path: Path) -> PreTrainedTokenizerBase:
 
 def sentinel_ids(tokenizer: PreTrainedTokenizerBase) -> list[int]:
     """Ids of <extra_id_0> … <extra_id_99> (get_sentinel_tokens() is broken in transformers 5)."""
-    return list(tokenizer.convert_tokens_to_ids([f"<extra_id_{i}>" for i in range(N_SENTINELS)]))
+    ids = tokenizer.convert_tokens_to_ids([f"<extra_id_{i}>" for i in range(N_SENTINELS)])
+    return [ids] if isinstance(ids, int) else list(ids)
 
 
 def corpus_languages(workspace: Workspace, tiers: Iterable[str] | None = None) -> dict[str, str]:

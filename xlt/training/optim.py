@@ -32,7 +32,8 @@ def make_optimizer(model: torch.nn.Module, cfg: TrainConfig) -> torch.optim.Opti
     """AdamW; no weight decay on layer norms (T5 has no biases)."""
     import torch
 
-    decay, no_decay = [], []
+    decay: list[torch.nn.Parameter] = []
+    no_decay: list[torch.nn.Parameter] = []
     for name, param in model.named_parameters():
         (no_decay if "layer_norm" in name or param.ndim < 2 else decay).append(param)
     groups = [
