@@ -1,4 +1,4 @@
-"""Analysis against files: overlap with a real tokenizer, URIEL typology, imported matrices, plots, CLI."""
+"""Analysis against files: overlap with a real tokenizer, imported matrices, plots, CLI."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from xlt.analysis import (
     analyze_workspace,
     import_published,
     subtoken_overlap,
-    typology_distances,
 )
 from xlt.workspace import write_parquet
 
@@ -57,25 +56,6 @@ def test_subtoken_overlap_known_shares(tmp_path: Path) -> None:
     assert shares[("eng", "kpv")] == pytest.approx((1 / 4, 1 / 2))
     assert shares[("spa", "kpv")] == (0.0, 0.0)
     assert out.height == 4
-
-
-def test_typology_real_codes_and_missing(tmp_path: Path) -> None:
-    """URIEL distances for spa/eng/tur/nya; 'nah' (not a URIEL code) stays null and is reported."""
-    table, missing = typology_distances(["spa", "eng"], ["tur", "nya", "nah", "spa"], cache_dir=tmp_path)
-    assert missing == ["nah"]
-    assert table.height == 8
-    nah = table.filter(pl.col("lr_lang") == "nah")
-    assert nah.select(pl.all().exclude("hr_lang", "lr_lang").is_null().all()).row(0) == (True,) * 8
-    dist = {(r["hr_lang"], r["lr_lang"]): r for r in table.iter_rows(named=True)}
-    assert dist[("spa", "spa")]["syntactic"] == pytest.approx(0.0, abs=1e-9)
-    # English and Spanish share Indo-European; Turkish does not
-    assert dist[("eng", "spa")]["genetic"] < dist[("eng", "tur")]["genetic"]
-    for kind in ("syntactic", "phonological", "inventory", "geographic", "featural"):
-        assert 0.0 < dist[("spa", "tur")][kind] < 1.0
-    # cached vectors give the same table without lang2vec
-    assert list((tmp_path / "typology").glob("uriel-*.npz"))
-    again, _ = typology_distances(["spa", "eng"], ["tur", "nya", "nah", "spa"], cache_dir=tmp_path)
-    assert again.equals(table)
 
 
 def test_import_published_keeps_unknown_names(tmp_path: Path) -> None:
@@ -187,9 +167,10 @@ def test_unknown_languages_skip_typology_with_a_warning(ws, tmp_path: Path) -> N
     (tmp_path / "zs.csv").write_text("lr,zero_shot\nZorblax,100\nQuux,100\n")
     write_parquet(import_published(tmp_path / "m.csv", tmp_path / "zs.csv").table, ws.perplexity_path)
     report = analyze_workspace(ws, AnalysisOptions(steps=("typology", "transfer", "plots")))
-    assert report.skipped["typology"] == "lang2vec has none of the languages"
+    assert report.skipped["typology"] == "URIEL+ has none of the languages"
     assert [w for w in report.warnings if "URIEL" in w] == [
-        "typology: URIEL (lang2vec) has no vectors for Foo, Plugh, Quux, Zorblax; their distances are null"
+        "typology: URIEL+ has no vectors for Foo, Plugh, Quux, Zorblax; their distances are null"
+        f" (kinds per language: {ws.analysis_dir / 'typology_coverage.csv'})"
     ]
     top = report.tables["donors"].row(0, named=True)  # Plugh improves both, Foo only Zorblax
     assert (top["hr_lang"], top["n_improved"]) == ("Plugh", 2)

@@ -8,7 +8,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from xlt.cleaning import CleanOptions, clean_workspace, languages_in_tier, read_languages
+from xlt.cleaning import CleanOptions, clean_workspace
+from xlt.contracts.languages import languages_in_tier, read_languages
 from xlt.errors import WorkspaceError
 from xlt.workspace import Workspace
 

@@ -46,8 +46,8 @@ def _step(ws, n: int) -> str:
 
 def test_mt_fine_tune_scores_with_signatures(tiny_ws):
     """A few fine-tuning steps on elotl give corpus BLEU/chrF++ with signatures, stored once per key."""
+    from xlt.contracts.downstream import read_results
     from xlt.downstream.mt import MTOptions, run_mt
-    from xlt.downstream.results import read_results
 
     options = MTOptions(**FAST, force=True)
     result = run_mt(tiny_ws, _step(tiny_ws, 10), "elotl:axolotl", "spa", "nci", options)
@@ -162,8 +162,8 @@ def test_pos_turkish_slice_is_sane(tiny_ws):
     """Turkish web -> wiki, MLP probe on a random tiny encoder: well above the majority tag, below perfect."""
     from collections import Counter
 
+    from xlt.contracts.downstream import read_results
     from xlt.downstream.pos import POSOptions, run_pos
-    from xlt.downstream.results import read_results
 
     options = POSOptions(probe="mlp", max_train_sentences=400, max_test_sentences=150)
     result = run_pos(tiny_ws, _step(tiny_ws, 20), "turkish-treebanks:web", "turkish-treebanks:wiki", options)

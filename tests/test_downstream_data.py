@@ -191,7 +191,7 @@ def test_weighted_f1_and_accuracy_by_hand():
 
 def test_append_results_replaces_same_key(ws):
     """Re-appending a (task, run, checkpoint, pair, metric) key replaces the row; other keys stay."""
-    from xlt.downstream.results import ScoreRow, append_results, cached_scores, read_results
+    from xlt.contracts.downstream import ScoreRow, append_results, cached_scores, read_results
 
     def row(metric: str, score: float, checkpoint: str = "step-1") -> ScoreRow:
         return ScoreRow(

@@ -12,17 +12,11 @@ import numpy as np
 import polars as pl
 import pytest
 
+from xlt.contracts.perplexity import RESULT_SCHEMA, read_results
+from xlt.contracts.views import best_checkpoints, gain_over_zero_shot, perplexity_matrix
 from xlt.errors import UsageError, WorkspaceError
-from xlt.evaluation import (
-    EvalOptions,
-    SilentReporter,
-    best_checkpoints,
-    evaluate_workspace,
-    gain_over_zero_shot,
-    perplexity_matrix,
-    read_results,
-)
-from xlt.evaluation.results import RESULT_SCHEMA
+from xlt.evaluation import EvalOptions, evaluate_workspace
+from xlt.progress import RecordingReporter
 from xlt.workspace import Workspace
 
 LR = ("nci", "ote", "nya")
@@ -118,7 +112,7 @@ def lws(template: Path, tmp_path: Path) -> Workspace:
 
 
 def _evaluate(ws: Workspace, **options) -> tuple[pl.DataFrame, list[str]]:  # type: ignore[no-untyped-def]
-    reporter = SilentReporter()
+    reporter = RecordingReporter()
     frame = evaluate_workspace(ws, EvalOptions(**{**FAST, **options}), reporter)
     return frame, reporter.warnings
 
@@ -408,7 +402,7 @@ def test_one_zero_shot_row_per_base_model(lws: Workspace) -> None:
     zero = base.filter(pl.col("model") == label)["perplexity"][0]
     assert gains["zero_shot_perplexity"][0] == pytest.approx(zero)
     # The checkpoint is a copy of its base: zero gain.
-    assert gains["gain"][0] == pytest.approx(0.0, abs=1e-9)
+    assert gains["rel_gain"][0] == pytest.approx(0.0, abs=1e-9)
 
 
 @pytest.mark.slow
@@ -476,7 +470,7 @@ def _row(run: str, step: int, lang: str, ppl: float, seed: int = 0, model: str =
 
 def test_result_views_on_a_hand_made_table() -> None:
     """Matrix, gains, best checkpoints and merging on known numbers (polars only, no model)."""
-    from xlt.evaluation.results import merge_results, results_frame
+    from xlt.contracts.perplexity import merge_results, results_frame
 
     frame = results_frame(
         [
@@ -493,11 +487,11 @@ def test_result_views_on_a_hand_made_table() -> None:
     assert matrix["run_id"].to_list() == ["base", "eng-1", "spa-1"]
     spa = matrix.filter(pl.col("run_id") == "spa-1")
     assert spa["nci"][0] == pytest.approx(85.0) and spa["nci_std"][0] == pytest.approx(math.sqrt(50))
-    gains = perplexity_matrix(frame, value="gain")
+    gains = perplexity_matrix(frame, value="rel_gain")
     assert gains.filter(pl.col("run_id") == "spa-1")["ote"][0] == pytest.approx(1 - 250 / 200)
     best = best_checkpoints(frame)
     assert best.select("lr_lang", "run_id").rows() == [("nci", "spa-1"), ("ote", "eng-1")]
-    assert best["gain"].to_list() == pytest.approx([0.15, 0.25])
+    assert best["rel_gain"].to_list() == pytest.approx([0.15, 0.25])
     per_run = best_checkpoints(frame, per_run=True)
     assert per_run.height == 4
     # Merging keeps the existing value of a cell and adds new cells.

@@ -12,16 +12,10 @@ import numpy as np
 import polars as pl
 import pytest
 
-from xlt.evaluation import EvalOptions, SilentReporter, compute_baselines, evaluate_workspace
-from xlt.evaluation.baselines import (
-    BASELINE_SCHEMA,
-    RANDOM_INIT,
-    UNIGRAM_SELF,
-    baselines_path,
-    counted_labels,
-    read_baselines,
-    unigram_score,
-)
+from xlt.contracts.baselines import BASELINE_SCHEMA, RANDOM_INIT, UNIGRAM_SELF, baselines_path, read_baselines
+from xlt.evaluation import EvalOptions, compute_baselines, evaluate_workspace
+from xlt.evaluation.baselines import counted_labels, unigram_score
+from xlt.progress import RecordingReporter
 from xlt.workspace import Workspace
 
 LR = ("nci", "nya")
@@ -146,7 +140,7 @@ def bws(template: Path, tmp_path: Path) -> Workspace:
 
 
 def _baselines(ws: Workspace, **options) -> tuple[pl.DataFrame, list[str]]:  # type: ignore[no-untyped-def]
-    reporter = SilentReporter()
+    reporter = RecordingReporter()
     frame = compute_baselines(ws, EvalOptions(**{**FAST, **options}), reporter)
     return frame, reporter.warnings
 

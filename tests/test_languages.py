@@ -80,3 +80,141 @@ def test_scripts():
         "Hani",
         "Hans",
     }  # Zuojiang Zhuang: whatever CLDR says, no crash
+
+
+# --- retired codes, and nothing but UnknownLanguageError ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "iso3"),
+    [
+        ("lak", "ksp"),
+        ("prv", "oci"),
+        ("PRV", "oci"),
+        ("mol", "ron"),
+        ("mo", "ron"),
+        ("scc", "srp"),
+        ("iw", "heb"),
+    ],
+)
+def test_retired_codes_map_to_their_replacement_with_a_note(code: str, iso3: str) -> None:
+    """A retired ISO 639 code is its replacement, and explain() says why."""
+    assert L.resolve(code).iso3 == iso3
+    found = L.explain(code)
+    assert found.via == "retired ISO 639 code"
+    assert any("retired ISO 639 code" in note and iso3 in note for note in found.notes)
+
+
+def test_retired_names_and_split_codes() -> None:
+    """'Provençal' (a retired name) is Occitan; a split code is an error naming its successors."""
+    assert L.resolve("Provençal").iso3 == "oci"
+    with pytest.raises(UnknownLanguageError, match=r"split.*aiw, gyl"):
+        L.resolve("aiz")  # Aari, split into aiw and gyl in 2008
+    assert L.name_of("prv") == L.name_of("oci")
+
+
+def test_iso639_tables_are_where_the_registry_reads_them() -> None:
+    """iso639-lang still keeps its tables as `Lang` class attributes (read for speed and retired codes)."""
+    from iso639 import Lang
+
+    assert {"pt1", "pt3", "pt5", "name"} <= set(Lang._data)  # type: ignore[attr-defined]
+    assert Lang._deprecated["id"]["lak"]["change_to"] == "ksp"  # type: ignore[attr-defined]
+    assert "Greek, Modern (1453-)" in Lang._other_names["Modern Greek (1453-)"]  # type: ignore[attr-defined]
+
+
+ODD = ["", " ", "(", ")", "()", "X ()", "(Y)", "\x00", "\ud800", "a" * 5000, "UD_", "Lak (", "a (b) (c)"]
+
+
+def _calls():
+    """Every public entry point that takes a string."""
+    return [
+        L.resolve,
+        L.resolve_name,
+        L.explain,
+        L.from_ud_folder,
+        L.from_hse_name,
+        L.from_wiki_code,
+        L.from_mc4_config,
+        L.from_hzsk,
+        lambda v: L.from_hzsk(None, v),
+        lambda v: L.resolve_many(v),
+        lambda v: L.resolve(v, prefer="name"),
+    ]
+
+
+def _only_unknown(value: str, calls: list | None = None) -> None:
+    for call in calls or _calls():
+        try:
+            call(value)
+        except UnknownLanguageError as exc:
+            assert "\n" not in str(exc)
+    assert L.lookup(value) is None or isinstance(L.lookup(value), L.Language)
+    assert isinstance(L.name_of(value), str)
+    assert L.script_of(value) is None or isinstance(L.script_of(value), str)
+    assert isinstance(L.suggestions(value), list)
+
+
+@pytest.mark.parametrize("value", ODD)
+def test_odd_strings_raise_only_unknown_language(value: str) -> None:
+    """Empty, bracket-only, NUL, lone surrogate, huge, half-qualified: a result or UnknownLanguageError."""
+    _only_unknown(value)
+
+
+def test_no_string_makes_the_registry_raise_anything_else() -> None:
+    """Hypothesis: any text (surrogates, combining marks, brackets): a Language or UnknownLanguageError."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    alphabet = st.characters(blacklist_categories=())  # every code point, surrogates included
+    nameish = st.builds(
+        lambda head, qual: f"{head} ({qual})", st.text(alphabet, max_size=12), st.text(alphabet, max_size=12)
+    )
+    codeish = st.text("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_-() ", min_size=1, max_size=4)
+
+    calls = [L.resolve, L.resolve_name, L.explain, L.from_ud_folder, lambda v: L.from_hzsk(None, v)]
+
+    @settings(max_examples=250, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @given(st.one_of(st.text(alphabet, max_size=40), nameish, codeish))
+    def check(value: str) -> None:
+        _only_unknown(value, calls)
+
+    check()
+
+
+def test_non_strings_are_unknown_not_type_errors() -> None:
+    """None or a number where a name belongs is an UnknownLanguageError too."""
+    for value in (None, 3, b"eng"):
+        with pytest.raises(UnknownLanguageError):
+            L.resolve(value)  # type: ignore[arg-type]
+        assert L.lookup(value) is None  # type: ignore[arg-type]
+
+
+def _clear_registry_caches() -> None:
+    from xlt.languages import glottolog, names, resolution
+
+    for cached in (
+        glottolog.glottocode_map,
+        glottolog.languoids,
+        names.name_index,
+        resolution._search,
+        resolution._suggestion_keys,
+    ):
+        cached.cache_clear()
+
+
+def test_without_urielplus_files_iso_names_still_resolve(monkeypatch: pytest.MonkeyPatch) -> None:
+    """If the URIEL+ files cannot be read, ISO names and codes work and Glottolog-only names are unknown."""
+    from xlt.languages import glottolog
+
+    _clear_registry_caches()
+    monkeypatch.setattr(glottolog, "_rows", lambda name: [])
+    try:
+        assert L.resolve_name("Greek (Modern)").iso3 == "ell"
+        assert L.resolve_name("Arabic (Egyptian)").iso3 == "arz"
+        assert L.resolve("prv").iso3 == "oci"
+        with pytest.raises(UnknownLanguageError):
+            L.resolve_name("Gilit Mesopotamian Arabic")  # a Glottolog name only
+    finally:
+        monkeypatch.undo()
+        _clear_registry_caches()
+    assert L.resolve_name("Gilit Mesopotamian Arabic").iso3 == "acm"

@@ -29,7 +29,7 @@ def test_terminal_shows_a_bar_per_task_with_its_info() -> None:
     """On a terminal each task has a bar with done/total and its info text; finishing removes it."""
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=True, width=120, soft_wrap=True)
-    with RichReporter(console) as reporter:
+    with RichReporter(console=console) as reporter:
         reporter.start("fine-tune r1/step-10", total=8)
         reporter.start("translate r1/step-10", total=12, completed=2)
         reporter.advance("fine-tune r1/step-10", 3, info="loss 4.321")

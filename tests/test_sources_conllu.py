@@ -41,14 +41,14 @@ def test_language_from_folder_prefix_or_lang(ws, tmp_path):
     prefixed = tmp_path / "loose" / "myv_jr-ud-test.conllu"
     prefixed.parent.mkdir()
     prefixed.write_text(CONLLU.replace("mercado", "ortomo"), encoding="utf-8")  # identical text = same input
-    report = collect(ws, "ud", [folder, prefixed], progress=False)
+    report = collect(ws, "ud", [folder, prefixed])
     assert set(report.languages) == {"kpv", "myv"}
     anonymous = tmp_path / "other" / "sentences.conllu"
     anonymous.parent.mkdir()
     anonymous.write_text(CONLLU.replace("Vengo", "Vine"), encoding="utf-8")
     with pytest.raises(NothingCollectedError, match=r"language unknown .*\(pass --lang\)"):
-        collect(ws, "ud", [anonymous], progress=False)
-    assert "spa" in collect(ws, "ud", [anonymous], lang="Spanish", progress=False).languages
+        collect(ws, "ud", [anonymous])
+    assert "spa" in collect(ws, "ud", [anonymous], lang="Spanish").languages
 
 
 def test_malformed_conllu_is_skipped(ws, tmp_path):
@@ -57,7 +57,7 @@ def test_malformed_conllu_is_skipped(ws, tmp_path):
     folder.mkdir()
     (folder / "bad.conllu").write_text("x\tword\t_\t_\t_\t_\t0\troot\t_\t_\n\n", encoding="utf-8")
     (folder / "good.conllu").write_text(CONLLU, encoding="utf-8")
-    report = collect(ws, "ud", [folder], progress=False)
+    report = collect(ws, "ud", [folder])
     assert [s.origin.endswith("bad.conllu") for s in report.skipped] == [True]
     assert report.languages["myv"].lines == 2
 
@@ -67,7 +67,7 @@ def test_packaged_turkish_treebank_through_the_ud_reader(ws):
     metadata = pytest.importorskip("importlib.metadata")
     dist = metadata.distribution("turkish-treebanks")
     files = [str(dist.locate_file(f"data/{name}.conllu")) for name in ("web", "wiki")]
-    report = collect(ws, "ud", files, lang="tur", progress=False)
+    report = collect(ws, "ud", files, lang="tur")
     assert report.languages["tur"].lines == 2541 + 2310
     text = ws.raw_lang_dir("ud", "tur").glob("*.txt")
     first = sorted(text)[0].read_text(encoding="utf-8").splitlines()[0]

@@ -110,7 +110,7 @@ def lines_of(ws, iso3: str) -> list[str]:
 
 def test_sentence_tier_in_timeline_order_and_no_translation(ws, tmp_path):
     """ts utterances in timeline order, ((XXX)) dropped; fr/fe/mb/ge text never enters the Nganasan file."""
-    report = collect(ws, "hzsk", [write_exb(tmp_path / "in" / "KNS_1975_Hunting_nar.exb")], progress=False)
+    report = collect(ws, "hzsk", [write_exb(tmp_path / "in" / "KNS_1975_Hunting_nar.exb")])
     nio = lines_of(ws, "nio")
     assert nio == ["Mənə bəjkəə ŋiləðʼüŋ.", "Təndə ŋuə dʼaŋkəj."]
     assert not any("старик" in line or "hunted" in line or "I.NOM" in line for line in nio)
@@ -124,7 +124,7 @@ def test_word_tier_joined_into_utterances_without_ts(ws, tmp_path):
     text = path.read_text(encoding="utf-8")
     start, end = text.index('<tier id="TIE1"'), text.index('<tier id="TIE2"')
     path.write_text(text[:start] + text[end:], encoding="utf-8")
-    collect(ws, "hzsk", [path], progress=False)
+    collect(ws, "hzsk", [path])
     assert lines_of(ws, "nio") == ["Mənə bəjkəə ŋiləðʼüŋ."]
 
 
@@ -132,12 +132,12 @@ def test_empty_languages_used_falls_back_to_l1_then_project_then_lang(ws, tmp_pa
     """Empty <languages-used>: L1 decides; else the project name; else --lang; else a clear error."""
     l1 = write_exb(tmp_path / "l1" / "a.exb", languages="", l1='<language lang="sel"/>')
     project = write_exb(tmp_path / "project" / "b.exb", languages="", project="INEL Dolgan Corpus")
-    collect(ws, "hzsk", [l1, project], progress=False)
+    collect(ws, "hzsk", [l1, project])
     assert lines_of(ws, "sel") and lines_of(ws, "dlg")
     none = write_exb(tmp_path / "none" / "c.exb", languages="")
     with pytest.raises(NothingCollectedError, match="no language for speaker SPK0: no <languages-used>"):
-        collect(ws, "hzsk", [none], progress=False)
-    collect(ws, "hzsk", [none], lang="Kamas", progress=False)
+        collect(ws, "hzsk", [none])
+    collect(ws, "hzsk", [none], lang="Kamas")
     assert lines_of(ws, "xas") == ["Mənə bəjkəə ŋiləðʼüŋ.", "Təndə ŋuə dʼaŋkəj."]
 
 
@@ -148,7 +148,7 @@ def test_zip_archive_name_gives_the_language(ws, tmp_path):
     with zipfile.ZipFile(archive, "w") as zf:
         zf.write(exb, "NganasanSpokenCorpus/exb/KNS_1975_Hunting_nar.exb")
         zf.writestr("NganasanSpokenCorpus/README.txt", "not a transcription")
-    report = collect(ws, "hzsk", [archive], progress=False)
+    report = collect(ws, "hzsk", [archive])
     assert set(report.languages) == {"nio", "rus"}
     row_origins = {r for r in __import__("polars").read_parquet(ws.manifest_path("hzsk"))["origin"]}
     assert any(o.endswith("!NganasanSpokenCorpus/exb/KNS_1975_Hunting_nar.exb") for o in row_origins)
@@ -157,8 +157,8 @@ def test_zip_archive_name_gives_the_language(ws, tmp_path):
 def test_rerun_skips_collected_inputs(ws, tmp_path):
     """Re-running collects nothing new: inputs are recognised by their sha256 in the manifest."""
     path = write_exb(tmp_path / "a.exb")
-    first = collect(ws, "hzsk", [path], progress=False)
-    second = collect(ws, "hzsk", [path], progress=False)
+    first = collect(ws, "hzsk", [path])
+    second = collect(ws, "hzsk", [path])
     assert first.new_files == 2 and second.new_files == 0 and second.already == 1
     assert second.languages["nio"].lines == 2
 
@@ -191,7 +191,7 @@ def test_entity_bomb_and_external_entity_are_refused(ws, tmp_path):
     xxe = tmp_path / "in" / "xxe.exb"
     xxe.write_text(EXTERNAL_ENTITY.format(secret=secret), encoding="utf-8")
     good = write_exb(tmp_path / "in" / "good.exb")
-    report = collect(ws, "hzsk", [tmp_path / "in"], progress=False)
+    report = collect(ws, "hzsk", [tmp_path / "in"])
     reasons = {Path(s.origin).name: s.reason for s in report.skipped}
     assert "declares XML entities" in reasons["bomb.exb"] and "declares XML entities" in reasons["xxe.exb"]
     assert good.exists() and set(report.languages) == {"nio", "rus"}
@@ -203,7 +203,7 @@ def test_nothing_collected_is_one_error(ws, tmp_path):
     """When no input yields text, collect raises one error that names the file and the problem."""
     none = write_exb(tmp_path / "c.exb", languages="")
     with pytest.raises(NothingCollectedError, match=r"c\.exb: no language for speaker SPK0"):
-        collect(ws, "hzsk", [none], progress=False)
+        collect(ws, "hzsk", [none])
 
 
 def test_malformed_xml_is_reported_and_the_rest_kept(ws, tmp_path):
@@ -211,7 +211,7 @@ def test_malformed_xml_is_reported_and_the_rest_kept(ws, tmp_path):
     good = write_exb(tmp_path / "good.exb")
     bad = tmp_path / "bad.exb"
     bad.write_text(EXB[:900], encoding="utf-8")
-    report = collect(ws, "hzsk", [good, bad], progress=False)
+    report = collect(ws, "hzsk", [good, bad])
     assert [s.origin for s in report.skipped] == [str(bad)]
     assert "malformed XML" in report.skipped[0].reason
     assert report.languages["nio"].lines == 2

@@ -18,16 +18,16 @@ def test_mc4_local_json_lines_with_cap(ws, tmp_path):
     path = tmp_path / "c4-kv.tfrecord-00000-of-00001.json.gz"
     docs = [{"text": f"Висьтъяс {i}. Мӧд юкӧн {i}.\nКуимӧд {i}.", "url": f"http://x/{i}"} for i in range(50)]
     path.write_bytes(gzip.compress("\n".join(json.dumps(d) for d in docs).encode()))
-    report = collect(ws, "mc4", [path], max_lines=25, progress=False)
+    report = collect(ws, "mc4", [path], max_lines=25)
     assert report.languages["kom"].lines == 25
 
 
 def test_mc4_hub_needs_lang_and_download(ws):
     """Streaming from the hub is explicit: --lang and --download are required."""
     with pytest.raises(UsageError, match="needs --lang"):
-        collect(ws, "mc4", [], progress=False)
+        collect(ws, "mc4", [])
     with pytest.raises(UsageError, match="--download"):
-        collect(ws, "mc4", [], lang="kv", progress=False)
+        collect(ws, "mc4", [], lang="kv")
 
 
 def test_sample_sizes_and_determinism():
@@ -50,13 +50,13 @@ def test_sample_sizes_and_determinism():
 
 def test_sample_language_filter_and_new_settings_replace(ws):
     """--lang keeps only some languages; new settings replace the old output instead of adding to it."""
-    report = collect(ws, "sample", [], lang="nya,eng", progress=False)
+    report = collect(ws, "sample", [], lang="nya,eng")
     assert set(report.languages) == {"eng", "nya"}
-    report = collect(ws, "sample", [], lang="nya", lr_lines=100, progress=False)
+    report = collect(ws, "sample", [], lang="nya", lr_lines=100)
     assert report.languages["nya"].lines == 100 and report.languages["nya"].files == 1
     assert len(list(ws.raw_lang_dir("sample", "nya").glob("*.txt"))) == 1
     with pytest.raises(UsageError, match="has no deu"):
-        collect(ws, "sample", [], lang="German", progress=False)
+        collect(ws, "sample", [], lang="German")
 
 
 def test_mc4_hub_code_path_streams_the_language_config(ws, monkeypatch):
@@ -69,7 +69,7 @@ def test_mc4_hub_code_path_streams_the_language_config(ws, monkeypatch):
         return iter([{"text": "Шумбрат! Мон вана."}, {"text": "Тон кода эрят?"}])
 
     monkeypatch.setattr(datasets, "load_dataset", fake_load_dataset)
-    report = collect(ws, "mc4", [], lang="myv", download=True, progress=False)
+    report = collect(ws, "mc4", [], lang="myv", download=True)
     assert calls == [("allenai/c4", "myv", {"split": "train", "streaming": True})]
     assert report.languages["myv"].lines == 3
 
@@ -81,12 +81,12 @@ def test_url_inputs_need_download(ws, monkeypatch, tmp_path):
     import zipfile
 
     with pytest.raises(UsageError, match="is a URL"):
-        collect(ws, "hse", ["https://example.org/kpv_web_corpus.zip"], progress=False)
+        collect(ws, "hse", ["https://example.org/kpv_web_corpus.zip"])
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as zf:
         zf.writestr("pages.json", '[{"text": "Видза оланныд!"}]')
     monkeypatch.setattr(urllib.request, "urlopen", lambda url, timeout: io.BytesIO(buffer.getvalue()))
-    report = collect(ws, "hse", ["https://example.org/kpv_web_corpus.zip"], download=True, progress=False)
+    report = collect(ws, "hse", ["https://example.org/kpv_web_corpus.zip"], download=True)
     assert report.languages["kpv"].lines == 1
     assert (ws.cache_dir / "downloads" / "kpv_web_corpus.zip").is_file()
 

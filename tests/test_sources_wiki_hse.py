@@ -27,7 +27,7 @@ def test_wikiextractor_docs_lose_all_markup(ws, tmp_path):
     path = tmp_path / "kvwiki-20240101-pages-articles" / "AA" / "wiki_00"
     path.parent.mkdir(parents=True)
     path.write_text(DOC, encoding="utf-8")
-    report = collect(ws, "wiki", [tmp_path / "kvwiki-20240101-pages-articles"], progress=False)
+    report = collect(ws, "wiki", [tmp_path / "kvwiki-20240101-pages-articles"])
     lines = next(ws.raw_lang_dir("wiki", "kpv").glob("*.txt")).read_text(encoding="utf-8").splitlines()
     assert lines == [
         "Сыктывкар — Коми Республикаса юркар.",
@@ -51,7 +51,7 @@ def test_wikiextractor_json_language_from_url(ws, tmp_path):
         }
     ]
     path.write_text("\n".join(json.dumps(d, ensure_ascii=True) for d in docs), encoding="utf-8")
-    report = collect(ws, "wiki", [tmp_path / "out"], progress=False)
+    report = collect(ws, "wiki", [tmp_path / "out"])
     assert report.languages["udm"].lines == 1
 
 
@@ -71,7 +71,7 @@ def test_hse_zip_with_json_escapes_and_json_lines(ws, tmp_path):
     with zipfile.ZipFile(archive, "w") as zf:
         zf.writestr("kpv_web/pages_1.json", pages)
         zf.writestr("kpv_web/pages_2.jsonl", json.dumps({"text": "Кыдз тэнад нимыд?"}) + "\n")
-    report = collect(ws, "hse", [archive], progress=False)
+    report = collect(ws, "hse", [archive])
     lines = sorted(
         line
         for f in ws.raw_lang_dir("hse", "kpv").glob("*.txt")
@@ -87,6 +87,6 @@ def test_hse_bad_json_member_is_skipped(ws, tmp_path):
     with zipfile.ZipFile(archive, "w") as zf:
         zf.writestr("a.json", '[{"text": "Ӟечбур!"}]')
         zf.writestr("b.json", '[{"text": "unterminated')
-    report = collect(ws, "hse", [archive], progress=False)
+    report = collect(ws, "hse", [archive])
     assert report.languages["udm"].lines == 1
     assert [s.origin for s in report.skipped] == [f"{archive}!b.json"]

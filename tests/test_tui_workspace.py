@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pytest
 
 from xlt.tui import data
 from xlt.workspace import Workspace, atomic_write_text, write_parquet
@@ -202,7 +203,7 @@ def write_workspace(root: Path, start: datetime = T0, checkpoints: int = 4) -> W
 def test_runs_watcher_statuses(tmp_path: Path) -> None:
     """Each run gets its status, step of total, loss and ETA; a second poll without changes returns None."""
     ws = write_workspace(tmp_path / "ws")
-    watcher = data.RunsWatcher(ws.runs_dir, 600.0, lambda: NOW)
+    watcher = data.RunsWatcher(ws, 600.0, lambda: NOW)
     rows = {row.run_id: row for row in watcher.poll() or []}
     assert {r: rows[r].summary.status for r in rows} == {
         "eng-s0": "finished",
@@ -253,7 +254,7 @@ def test_matrix_perplexity_and_gain(tmp_path: Path) -> None:
     assert ppl.best == [2, 3, 4, 4]
     gain = data.build_matrix(frame, subjects[0], "gain")
     assert gain.checkpoints == ["step-100", "step-200", "step-300", "step-400"]
-    assert gain.values[1][0] == data.gain(ppl.values[2][0], 1000.5)
+    assert gain.values[1][0] == pytest.approx(100.0 * (1.0 - ppl.values[2][0] / 1000.5))
     assert gain.best == [1, 2, 3, 3]
     by_hr = data.build_matrix(frame, subjects[2], "perplexity")
     assert by_hr.values[1] == ppl.values[1]
@@ -263,12 +264,12 @@ def test_tables_show_any_columns(tmp_path: Path) -> None:
     """Analysis tables keep their own columns (known ones first), add language names, report broken files."""
     ws = write_workspace(tmp_path / "ws")
     (ws.analysis_dir / "zzz.parquet").write_bytes(b"not parquet")
-    tables = data.load_analysis(ws.analysis_dir, ws.downstream_path)
+    tables = data.load_analysis(ws)
     assert [t.name for t in tables] == ["donors", "recipients", "correlations", "overlap", "zzz"]
     assert tables[0].columns == ["hr_lang", "hr_lang name", "n_improved", "mean_gain"]
     assert tables[0].rows[0] == ("eng", "English", "4", "38.5")
     assert tables[-1].error and not tables[-1].rows
-    languages = data.load_languages(ws.languages_path)
+    languages = data.load_languages(ws)
     assert languages is not None
     assert [row[0] for row in languages.rows][:3] == ["eng", "spa", "tur"]
     assert languages.rows[0][languages.columns.index("sources")] == "sample"
@@ -283,8 +284,9 @@ def test_base_model_run_is_listed(tmp_path: Path) -> None:
     (base_dir / "config.json").write_text(json.dumps(config))
     events = training_events("base-tiny-s0", 100, 300, T0 + timedelta(seconds=600))
     (base_dir / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
-    rows = data.RunsWatcher(ws.runs_dir, 600.0, lambda: NOW, extra=[base_dir]).poll() or []
-    assert rows[0].run_id == "models/base-run"
+    rows = data.RunsWatcher(ws, 600.0, lambda: NOW).poll() or []
+    assert rows[0].run_id == "base-tiny-s0"  # the id `xlt runs` shows too
+    assert rows[0].path == base_dir
     assert (rows[0].summary.status, rows[0].summary.step, rows[0].hr_name) == ("running", 100, "")
     assert rows[0].hr_label == "mix eng+tur"  # shown in the HR column instead of "?"
     assert rows[1].hr_label == rows[1].hr_name != ""

@@ -18,12 +18,15 @@ leaves a half-written file behind.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
+
+from xlt.errors import as_os_error, from_os_error
 
 if TYPE_CHECKING:
     import polars as pl
@@ -127,6 +130,31 @@ class Workspace:
     def cache_dir(self) -> Path:
         return self.root / "cache"
 
+    # locks (xlt.locks): one process at a time on each of these
+    @property
+    def results_lock(self) -> Path:
+        """Held while results/perplexity.parquet or its baselines are written (`xlt evaluate`)."""
+        return self.results_dir / ".perplexity.lock"
+
+    @property
+    def corpus_lock(self) -> Path:
+        """Held while `xlt clean` writes corpus/."""
+        return self.corpus_dir / ".lock"
+
+    @property
+    def analysis_lock(self) -> Path:
+        """Held while `xlt analyze` writes analysis/."""
+        return self.analysis_dir / ".lock"
+
+    def raw_lock(self, source: str) -> Path:
+        """Held while `xlt collect SOURCE` writes raw/<source>/."""
+        return self.raw_dir / source / ".lock"
+
+    @staticmethod
+    def run_lock(run_dir: Path) -> Path:
+        """Held while a run is trained (`xlt pretrain`)."""
+        return run_dir / ".lock"
+
     def run_ids(self) -> list[str]:
         """Runs that have a config.json, sorted by name."""
         if not self.runs_dir.is_dir():
@@ -134,14 +162,25 @@ class Workspace:
         return sorted(p.parent.name for p in self.runs_dir.glob("*/config.json"))
 
 
+# Errors that can only mean "this write failed", wherever in a writer's block they come from.
+_WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG})
+
+
 @contextlib.contextmanager
 def atomic_open(path: str | os.PathLike[str], mode: str = "w", **kwargs: Any) -> Iterator[IO[Any]]:
-    """Open a temporary file beside `path`; on success rename it over `path`, on error delete it."""
+    """Open a temporary file beside `path`; on success rename it over `path`, on error delete it.
+
+    A failed write (full disk, read-only or missing directory, no permission) is a WorkspaceError naming
+    `path` and the fix; the temporary file is gone and an existing `path` is untouched.
+    """
     if mode not in {"w", "wb"}:
         raise ValueError("atomic_open writes whole files: mode must be 'w' or 'wb'")
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise from_os_error(exc, "write", target) from exc
     if mode == "w":
         kwargs.setdefault("encoding", "utf-8")
         kwargs.setdefault("newline", "\n")
@@ -152,9 +191,11 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w", **kwargs: Any) ->
             os.fsync(handle.fileno())
         Path(tmp).chmod(0o666 & ~_umask())  # mkstemp creates 0600; finished files follow the umask
         Path(tmp).replace(target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             Path(tmp).unlink()
+        if (os_error := as_os_error(exc)) is not None and os_error.errno in _WRITE_ERRNOS:
+            raise from_os_error(os_error, "write", target) from exc
         raise
 
 
@@ -184,19 +225,27 @@ def write_parquet(frame: pl.DataFrame, path: str | os.PathLike[str]) -> None:
 
 @contextlib.contextmanager
 def atomic_dir(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """Build a directory under a temporary name; rename it into place when the block succeeds."""
+    """Build a directory under a temporary name; rename it into place when the block succeeds.
+
+    Failed writes become a WorkspaceError naming `path`, as in :func:`atomic_open`.
+    """
     import shutil
 
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    except OSError as exc:
+        raise from_os_error(exc, "write", target) from exc
     try:
         yield tmp
         if target.exists():
             shutil.rmtree(target)
         tmp.replace(target)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        if (os_error := as_os_error(exc)) is not None and os_error.errno in _WRITE_ERRNOS:
+            raise from_os_error(os_error, "write", target) from exc
         raise
 
 

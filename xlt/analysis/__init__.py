@@ -1,7 +1,7 @@
 """Analysis of transfer results: subtoken overlap, URIEL typology, gains, super donors and recipients,
 correlations, a LangRank-style donor ranker, published matrices and plots.
 
-Light at import time (numpy and polars); scipy, lightgbm, matplotlib, lang2vec and transformers are
+Light at import time (numpy and polars); scipy, lightgbm, matplotlib, urielplus and transformers are
 imported inside the functions that need them.
 """
 
@@ -12,8 +12,9 @@ from xlt.analysis.overlap import overlap_from_counts, subtoken_overlap
 from xlt.analysis.pipeline import AnalysisOptions, AnalysisReport, analyze_workspace, rank_for
 from xlt.analysis.published import import_published
 from xlt.analysis.ranking import evaluate_ranker, ndcg_at_k, rank_donors
-from xlt.analysis.transfer import correlations, donors, recipients, transfer_runs, transfer_table, zero_shot
+from xlt.analysis.transfer import correlations, donors, recipients
 from xlt.analysis.typology import typology_distances
+from xlt.contracts.views import transfer_runs, transfer_table, zero_shot
 
 __all__ = [
     "AnalysisOptions",

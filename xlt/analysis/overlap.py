@@ -8,8 +8,7 @@ once into a vector of counts over the vocabulary; every pair then comes from mat
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +16,10 @@ import numpy as np
 import polars as pl
 
 from xlt.errors import InputError, WorkspaceError
+from xlt.progress import NullReporter, Reporter
 from xlt.workspace import Workspace
 
+TASK = "tokenizing corpora"
 # Lines tokenized per call: big enough for the fast tokenizer's batching, small enough for memory.
 BATCH_LINES = 2048
 
@@ -34,23 +35,6 @@ def load_tokenizer(path: str | Path) -> Any:
             f"cannot load the tokenizer {path}: {exc}",
             hint="pass --tokenizer with a directory that holds tokenizer.json (WORKSPACE/tokenizers/NAME)",
         ) from exc
-
-
-def run_tokenizer_path(workspace: Workspace) -> str | None:
-    """The tokenizer named by the runs' config.json (key ``tokenizer``); the commonest if several."""
-    seen: dict[str, int] = {}
-    for run_id in workspace.run_ids():
-        try:
-            config = json.loads((workspace.run_dir(run_id) / "config.json").read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            continue
-        value = config.get("tokenizer")
-        if isinstance(value, str) and value:
-            # pretrain writes workspace-relative paths (e.g. tokenizers/tok); hub ids stay as they are
-            local = workspace.root / value
-            value = str(local) if not Path(value).is_absolute() and local.exists() else value
-            seen[value] = seen.get(value, 0) + 1
-    return max(seen, key=lambda k: seen[k]) if seen else None
 
 
 def vocab_size(tokenizer: Any) -> int:
@@ -98,18 +82,18 @@ def corpus_lines(workspace: Workspace, iso3: str, max_lines: int | None = None) 
 
 
 def count_matrix(
-    tokenizer: Any,
-    corpora: dict[str, Sequence[str]],
-    progress: Callable[[str], None] | None = None,
+    tokenizer: Any, corpora: dict[str, Sequence[str]], reporter: Reporter | None = None
 ) -> tuple[list[str], np.ndarray]:
     """(languages, counts): one row of vocabulary counts per language, each corpus tokenized once."""
+    reporter = reporter or NullReporter()
     langs = sorted(corpora)
     size = vocab_size(tokenizer)
     matrix = np.zeros((len(langs), size), dtype=np.int64)
+    reporter.start(TASK, len(langs))
     for row, lang in enumerate(langs):
         matrix[row] = count_subtokens(tokenizer, corpora[lang], size)
-        if progress is not None:
-            progress(lang)
+        reporter.advance(TASK, 1, lang)
+    reporter.finish(TASK)
     return langs, matrix
 
 
@@ -161,14 +145,14 @@ def subtoken_overlap(
     corpora: dict[str, Sequence[str]],
     hr_langs: Sequence[str],
     lr_langs: Sequence[str],
-    progress: Callable[[str], None] | None = None,
+    reporter: Reporter | None = None,
 ) -> pl.DataFrame:
     """Overlap of every (HR, LR) pair from raw corpora (lines per language): tokenize once, then matrices."""
     missing = sorted((set(hr_langs) | set(lr_langs)) - set(corpora))
     if missing:
         raise InputError(f"no corpus lines for {', '.join(missing)}", hint="run `xlt clean` for them first")
     needed = {lang: corpora[lang] for lang in set(hr_langs) | set(lr_langs)}
-    langs, counts = count_matrix(tokenizer, needed, progress)
+    langs, counts = count_matrix(tokenizer, needed, reporter)
     return overlap_from_counts(langs, counts, hr_langs, lr_langs)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 import polars as pl
@@ -16,11 +17,25 @@ from xlt.analysis import plots
 from xlt.analysis import ranking as rk
 from xlt.analysis import transfer as tr
 from xlt.analysis import typology as ty
-from xlt.errors import InputError, WorkspaceError
+from xlt.analysis import uriel as ur
+from xlt.contracts import views
+from xlt.contracts.languages import maybe_read_languages
+from xlt.contracts.perplexity import BASE_RUN_ID, read_results
+from xlt.contracts.runs import run_tokenizer_path
+from xlt.errors import InputError, UsageError, WorkspaceError
+from xlt.locks import exclusive
+from xlt.progress import NullReporter, Reporter
 from xlt.workspace import Workspace, atomic_open, write_parquet
 
 STEPS = ("overlap", "typology", "transfer", "rank", "plots")
 CSV_COPIES = ("transfer", "donors", "recipients", "correlations")
+
+
+class At(StrEnum):
+    """Which checkpoint of a run stands for it: the final one, or the best (lowest perplexity) one."""
+
+    FINAL = "final"
+    BEST = "best"
 
 
 @dataclass
@@ -32,7 +47,7 @@ class AnalysisOptions:
     hr: Sequence[str] | None = None  # default: HR languages of the results and of corpus/languages.parquet
     lr: Sequence[str] | None = None
     max_lines: int | None = 20_000  # per language for overlap: shares stabilise long before that
-    at: str = "final"  # checkpoint whose gain ranks donors and recipients: final or best
+    at: At = At.FINAL  # checkpoint whose gain ranks donors and recipients
     super_share: float = 0.75
     gain: str = "rel_gain_final"  # gain the ranker learns
     k: int = 3  # NDCG@3 as in LangRank
@@ -40,7 +55,22 @@ class AnalysisOptions:
     force: bool = False
     results: Path | None = None  # default: results/perplexity.parquet
     model: str | None = None  # base model whose runs to analyse; default: the one with most rows
-    progress: Callable[[str], None] | None = None
+    # URIEL+ databases to integrate into typology, e.g. ("GRAMBANK",): more typological features, but the
+    # one-time build of cache/typology/ then takes minutes instead of seconds (benchmarks/bench_typology.py)
+    uriel_databases: tuple[str, ...] = ()
+    reporter: Reporter = field(default_factory=NullReporter)
+
+    def __post_init__(self) -> None:
+        if self.at not in tuple(At):
+            raise UsageError(f"--at {self.at!r} is not a checkpoint choice", "use --at final or --at best")
+        if not 0 < self.super_share <= 1:
+            raise UsageError(f"--super-share {self.super_share} is outside (0, 1]", "e.g. --super-share 0.75")
+        if self.max_lines is not None and self.max_lines < 1:
+            raise UsageError("--max-lines must be at least 1", "e.g. --max-lines 20000")
+        if unknown := [s for s in self.steps if s not in STEPS]:
+            raise UsageError(
+                f"unknown analysis step(s) {', '.join(unknown)}", f"choose from {', '.join(STEPS)}"
+            )
 
 
 @dataclass
@@ -101,13 +131,13 @@ def _languages(
     ws: Workspace, options: AnalysisOptions, ppl: pl.DataFrame | None
 ) -> tuple[list[str], list[str]]:
     """HR and LR languages: as given, else those of the results and of the corpus tiers."""
-    table = _read_optional(ws.languages_path)
+    table = maybe_read_languages(ws)
     hr: set[str] = set()
     lr: set[str] = set()
     if ppl is not None:
         hr |= set(ppl["hr_lang"].drop_nulls().to_list())
         lr |= set(ppl["lr_lang"].drop_nulls().to_list())
-    if table is not None and {"iso3", "tier"} <= set(table.columns):
+    if table is not None:
         hr |= set(table.filter(pl.col("tier") == "hr")["iso3"].to_list())
         lr |= set(table.filter(pl.col("tier") == "lr")["iso3"].to_list())
     return sorted(options.hr or hr), sorted(options.lr or lr)
@@ -115,24 +145,24 @@ def _languages(
 
 def _context(ws: Workspace, options: AnalysisOptions) -> _Context:
     results = options.results or ws.perplexity_path
-    ppl = pl.read_parquet(results) if results.is_file() else None
+    ppl = read_results(results) if results.is_file() else None
     warnings: list[str] = []
     if ppl is not None:
         ppl, warnings = _one_model(ppl, options.model)
     if ppl is not None and options.hr:
-        ppl = ppl.filter(pl.col("hr_lang").is_in(list(options.hr)) | (pl.col("run_id") == tr.BASE_RUN))
+        ppl = ppl.filter(pl.col("hr_lang").is_in(list(options.hr)) | (pl.col("run_id") == BASE_RUN_ID))
     if ppl is not None and options.lr:
         ppl = ppl.filter(pl.col("lr_lang").is_in(list(options.lr)))
     hr, lr = _languages(ws, options, ppl)
     report = AnalysisReport(warnings=warnings)
-    return _Context(ws, options, report, ppl, _read_optional(ws.languages_path), hr, lr)
+    return _Context(ws, options, report, ppl, maybe_read_languages(ws), hr, lr)
 
 
 def _one_model(ppl: pl.DataFrame, model: str | None) -> tuple[pl.DataFrame, list[str]]:
     """Rows of one base model: gains of different base models (tiny vs mt5-base) must not be averaged."""
     if "model" not in ppl.columns:
         return ppl, []
-    trained = ppl.filter(pl.col("run_id") != tr.BASE_RUN)
+    trained = ppl.filter(pl.col("run_id") != BASE_RUN_ID)
     models = (
         trained["model"].drop_nulls().value_counts(sort=True)["model"].to_list() if trained.height else []
     )
@@ -151,7 +181,7 @@ def _one_model(ppl: pl.DataFrame, model: str | None) -> tuple[pl.DataFrame, list
 
 def _step_overlap(ctx: _Context) -> None:
     path = ctx.out / "overlap.parquet"
-    tokenizer_path = ctx.options.tokenizer or ov.run_tokenizer_path(ctx.ws)
+    tokenizer_path = ctx.options.tokenizer or run_tokenizer_path(ctx.ws)
     if tokenizer_path is None:
         raise WorkspaceError(
             "no tokenizer: no run's config.json names one",
@@ -183,7 +213,7 @@ def _step_overlap(ctx: _Context) -> None:
         raise WorkspaceError(f"no cleaned corpus under {ctx.ws.corpus_dir}", hint="run `xlt clean` first")
     tokenizer = ov.load_tokenizer(tokenizer_path)
     corpora = ov.workspace_corpora(ctx.ws, with_corpus, ctx.options.max_lines)
-    langs, counts = ov.count_matrix(tokenizer, corpora, ctx.options.progress)
+    langs, counts = ov.count_matrix(tokenizer, corpora, ctx.options.reporter)
     table = ov.overlap_from_counts(langs, counts, ctx.hr, ctx.lr).with_columns(
         tokenizer=pl.lit(str(tokenizer_path)), max_lines=pl.lit(ctx.options.max_lines, dtype=pl.Int64)
     )
@@ -191,21 +221,30 @@ def _step_overlap(ctx: _Context) -> None:
 
 
 def _step_typology(ctx: _Context) -> None:
-    path = ctx.out / "typology.parquet"
-    if not ctx.options.force and path.is_file():
-        old = pl.read_parquet(path)
+    path, coverage_path = ctx.out / "typology.parquet", ctx.out / "typology_coverage.parquet"
+    source = ur.source_label(ctx.options.uriel_databases)
+    langs = set(ctx.hr) | set(ctx.lr)
+    if not ctx.options.force and path.is_file() and coverage_path.is_file():
+        old, old_coverage = pl.read_parquet(path), pl.read_parquet(coverage_path)
         have = set(old.select("hr_lang", "lr_lang").iter_rows())
-        if all((h, r) in have for h in ctx.hr for r in ctx.lr):
+        sources = old_coverage["source"].unique().to_list() if "source" in old_coverage.columns else []
+        every_pair = all((h, r) in have for h in ctx.hr for r in ctx.lr)
+        if sources == [source] and langs <= set(old_coverage["lang"]) and every_pair:
             ctx.report.tables["typology"] = old
+            ctx.report.tables["typology_coverage"] = old_coverage
             ctx.report.skipped["typology"] = f"up to date: {path}"
             return
-    table, missing = ty.typology_distances(ctx.hr, ctx.lr, ctx.ws.cache_dir)
+    vectors = ur.load_vectors(ctx.ws.cache_dir, ctx.options.uriel_databases)
+    table, missing = ty.typology_distances(ctx.hr, ctx.lr, vectors=vectors)
+    coverage = ty.coverage(ctx.hr, ctx.lr, vectors=vectors).with_columns(source=pl.lit(source))
     if missing:
         ctx.report.warnings.append(
-            f"typology: URIEL (lang2vec) has no vectors for {', '.join(missing)}; their distances are null"
+            f"typology: URIEL+ has no vectors for {', '.join(missing)}; their distances are null"
+            f" (kinds per language: {coverage_path.with_suffix('.csv')})"
         )
-    if len(missing) == len(set(ctx.hr) | set(ctx.lr)):
-        ctx.report.skipped["typology"] = "lang2vec has none of the languages"
+    _write(ctx.report, "typology_coverage", coverage, ctx.out, csv=True)
+    if len(missing) == len(langs):
+        ctx.report.skipped["typology"] = "URIEL+ has none of the languages"
         return
     _write(ctx.report, "typology", table, ctx.out)
 
@@ -228,8 +267,8 @@ def _step_transfer(ctx: _Context) -> None:
             f"no results at {ctx.results_path}",
             hint="run `xlt evaluate`, or `xlt analyze import MATRIX.csv --zero-shot ZS.json`",
         )
-    runs = tr.transfer_runs(ctx.ppl)
-    table = tr.transfer_table(ctx.ppl, runs)
+    runs = views.transfer_runs(ctx.ppl)
+    table = views.transfer_table(ctx.ppl, runs)
     no_zs = sorted(table.filter(pl.col("zs_ppl").is_null())["lr_lang"].unique().to_list())
     if no_zs:
         ctx.report.warnings.append(
@@ -308,8 +347,8 @@ def _step_plots(ctx: _Context) -> None:
             )
         )
         if ctx.ppl is not None:
-            checkpoints = tr.checkpoint_perplexity(ctx.ppl)
-            zs = tr.zero_shot(ctx.ppl)
+            checkpoints = views.cell_summary(ctx.ppl.filter(pl.col("run_id") != BASE_RUN_ID))
+            zs = views.zero_shot(ctx.ppl)
             for hr in sorted(checkpoints["hr_lang"].drop_nulls().unique().to_list()):
                 if checkpoints.filter(pl.col("hr_lang") == hr)["step"].n_unique() > 1:
                     written.append(
@@ -342,11 +381,12 @@ def analyze_workspace(workspace: Workspace, options: AnalysisOptions | None = No
     """Run the requested analysis steps; with every step requested, a step that cannot run (missing
     inputs) becomes a warning and the others still run. A single requested step raises instead."""
     options = options or AnalysisOptions()
-    unknown = [s for s in options.steps if s not in STEP_FUNCTIONS]
-    if unknown:
-        raise InputError(
-            f"unknown analysis step(s) {', '.join(unknown)}", hint=f"choose from {', '.join(STEPS)}"
-        )
+    with exclusive(workspace.analysis_lock, "analysis/"):
+        return _analyze(workspace, options)
+
+
+def _analyze(workspace: Workspace, options: AnalysisOptions) -> AnalysisReport:
+    """The body of :func:`analyze_workspace`, under the analysis lock."""
     ctx = _context(workspace, options)
     if not ctx.hr or not ctx.lr:
         raise WorkspaceError(
@@ -379,7 +419,11 @@ def rank_for(workspace: Workspace, lr_lang: str, options: AnalysisOptions | None
     typology = _read_optional(ctx.out / "typology.parquet")
     if typology is None or lr_lang not in set(typology["lr_lang"].to_list()):
         # a new LR language: its URIEL distances are cheap to compute now (overlap needs `analyze overlap`)
-        extra, missing = ty.typology_distances(ctx.hr, [lr_lang], workspace.cache_dir)
+        extra, missing = ty.typology_distances(
+            ctx.hr, [lr_lang], workspace.cache_dir, databases=options.uriel_databases
+        )
         if lr_lang not in missing:
-            ctx.report.tables["typology"] = extra if typology is None else pl.concat([typology, extra])
+            ctx.report.tables["typology"] = (
+                extra if typology is None else pl.concat([typology, extra], how="diagonal_relaxed")
+            )
     return rk.rank_donors(_features(ctx, table), table, lr_lang, options.gain, options.seed)

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import polars as pl
 
+from xlt.contracts.perplexity import RESULT_SCHEMA
 from xlt.errors import InputError
-from xlt.evaluation.results import RESULT_SCHEMA
 
 PUBLISHED_RUN = "published"
 SCHEMA = RESULT_SCHEMA  # the long results format of results/perplexity.parquet
@@ -151,3 +151,21 @@ def import_published(
     trained = set(table.filter(pl.col("run_id") != "base")["lr_lang"])
     with_zs = set(table.filter(pl.col("run_id") == "base")["lr_lang"])
     return Imported(table, names.unknown, sorted(trained - with_zs))
+
+
+def import_into(target: Path, wide_csv: Path, zero_shot: Path | None, force: bool = False) -> Imported:
+    """Import a published matrix (:func:`import_published`) and write it to `target` (a results file).
+
+    Refuses to replace an existing file without `force`, and needs the zero-shot perplexities: gains are
+    measured against them.
+    """
+    from xlt.contracts.perplexity import write_results
+    from xlt.errors import UsageError
+
+    if zero_shot is None:
+        raise UsageError("gains need the zero-shot perplexities", "add --zero-shot ZS.json (or ZS.csv)")
+    if target.exists() and not force:
+        raise UsageError(f"{target} exists", "add --force to replace it, or --out another file")
+    imported = import_published(wide_csv, zero_shot)
+    write_results(imported.table, target)
+    return imported

@@ -1,10 +1,9 @@
-"""Transfer from the perplexity matrix: gains over zero-shot, forgetting, super donors and recipients,
-and correlations of the gain with overlap, typological distance and corpus size.
+"""Transfer from the perplexity matrix: super donors and recipients, and correlations of the gain with
+overlap, typological distance and corpus size.
 
-Gain is measured against the untouched model (run_id ``base``), per LR language: absolute
-``zs − ppl``, relative ``(zs − ppl)/zs`` and in log space ``ln zs − ln ppl`` (the log of the perplexity
-ratio, i.e. the drop in mean loss), both at the best checkpoint and at the final one. The paper saw
-perplexity fall over the first checkpoints and rise again (forgetting); ``forgetting`` says final > best.
+Gains over zero-shot, and the per-run and per-pair tables they live in, are defined once in
+:mod:`xlt.contracts.views` (``gain``, ``rel_gain``, ``log_gain`` at the ``best`` and ``final``
+checkpoint; positive = better than zero-shot).
 """
 
 from __future__ import annotations
@@ -14,122 +13,10 @@ from collections.abc import Sequence
 import numpy as np
 import polars as pl
 
-from xlt.errors import InputError
+from xlt.contracts.views import PAIR
 
-BASE_RUN = "base"
-PAIR = ("hr_lang", "lr_lang")
-RUN_PAIR = ("run_id", "hr_lang", "lr_lang")
-REQUIRED = ("run_id", "hr_lang", "checkpoint", "step", "lr_lang", "perplexity")
 # Gains that correlations and rankings use by default.
 DEFAULT_GAINS = ("rel_gain_best", "rel_gain_final")
-
-
-def _check(ppl: pl.DataFrame) -> None:
-    missing = [c for c in REQUIRED if c not in ppl.columns]
-    if missing:
-        raise InputError(
-            f"the perplexity table lacks the columns {', '.join(missing)}",
-            hint="use results/perplexity.parquet from `xlt evaluate` or `xlt analyze import`",
-        )
-
-
-def zero_shot(ppl: pl.DataFrame) -> pl.DataFrame:
-    """(lr_lang, zs_ppl): the base model's perplexity per LR language, averaged over eval seeds."""
-    _check(ppl)
-    base = ppl.filter(pl.col("run_id") == BASE_RUN)
-    if base.is_empty():
-        raise InputError(
-            "the perplexity table has no zero-shot rows (run_id 'base')",
-            hint="evaluate the base model too (`xlt evaluate`), or pass --zero-shot to `xlt analyze import`",
-        )
-    keys = _zs_keys(ppl)
-    return base.group_by(keys).agg(zs_ppl=pl.col("perplexity").mean()).sort(keys)
-
-
-def _zs_keys(ppl: pl.DataFrame) -> list[str]:
-    """Zero-shot is per LR language and base model (ARCHITECTURE.md: `model` tells base models apart)."""
-    return ["model", "lr_lang"] if "model" in ppl.columns else ["lr_lang"]
-
-
-def checkpoint_perplexity(ppl: pl.DataFrame) -> pl.DataFrame:
-    """Perplexity per (run, HR, checkpoint, step, LR), averaged over eval seeds; base rows excluded."""
-    _check(ppl)
-    return (
-        ppl.filter(pl.col("run_id") != BASE_RUN)
-        .group_by(["run_id", "hr_lang", "checkpoint", "step", *_zs_keys(ppl)])
-        .agg(pl.col("perplexity").mean())
-        .sort(["run_id", "lr_lang", "step"], nulls_last=False)
-    )
-
-
-def _gains(frame: pl.DataFrame) -> pl.DataFrame:
-    out = []
-    for at in ("best", "final"):
-        ppl = pl.col(f"{at}_ppl")
-        out += [
-            (pl.col("zs_ppl") - ppl).alias(f"gain_{at}"),
-            ((pl.col("zs_ppl") - ppl) / pl.col("zs_ppl")).alias(f"rel_gain_{at}"),
-            (pl.col("zs_ppl").log() - ppl.log()).alias(f"log_gain_{at}"),
-        ]
-    return frame.with_columns(out)
-
-
-def transfer_runs(ppl: pl.DataFrame) -> pl.DataFrame:
-    """One row per (run, HR, LR): best and final checkpoint, their gains over zero-shot, forgetting."""
-    per_checkpoint = checkpoint_perplexity(ppl)
-    if per_checkpoint.is_empty():
-        raise InputError(
-            "the perplexity table has no trained checkpoints, only zero-shot rows",
-            hint="run `xlt evaluate` on the runs of `xlt pretrain`",
-        )
-    keys = [*RUN_PAIR, "model"] if "model" in per_checkpoint.columns else list(RUN_PAIR)
-    summary = per_checkpoint.group_by(keys).agg(
-        best_ppl=pl.col("perplexity").min(),
-        best_step=pl.col("step").sort_by("perplexity").first(),
-        best_checkpoint=pl.col("checkpoint").sort_by("perplexity").first(),
-        final_ppl=pl.col("perplexity").sort_by("step", nulls_last=False).last(),
-        final_step=pl.col("step").max(),
-        final_checkpoint=pl.col("checkpoint").sort_by("step", nulls_last=False).last(),
-        first_ppl=pl.col("perplexity").sort_by("step", nulls_last=False).first(),
-        n_checkpoints=pl.len(),
-    )
-    frame = summary.join(zero_shot(ppl), on=_zs_keys(ppl), how="left")
-    return (
-        _gains(frame)
-        .with_columns(
-            forgetting=pl.col("final_ppl") > pl.col("best_ppl"),
-            forgetting_rel=(pl.col("final_ppl") - pl.col("best_ppl")) / pl.col("best_ppl"),
-        )
-        .sort(list(RUN_PAIR))
-    )
-
-
-def transfer_table(ppl: pl.DataFrame, runs: pl.DataFrame | None = None) -> pl.DataFrame:
-    """One row per (HR, LR): the per-run numbers averaged over the runs (seeds) of that HR language.
-
-    ``log_gain_*`` averaged is the log of the geometric-mean perplexity ratio; ``forgetting_share`` is the
-    fraction of runs whose final checkpoint is worse than their best; ``n_runs`` how many were averaged.
-    Pass the rows of one base model (`analyze_workspace` picks one): runs of different base models would
-    be averaged together here.
-    """
-    runs = transfer_runs(ppl) if runs is None else runs
-    means = [
-        "zs_ppl", "best_ppl", "final_ppl", "first_ppl", "forgetting_rel",
-        *(f"{kind}_{at}" for at in ("best", "final") for kind in ("gain", "rel_gain", "log_gain")),
-    ]  # fmt: skip
-    return (
-        runs.group_by(list(PAIR))
-        .agg(
-            *(pl.col(c).mean() for c in means),
-            rel_gain_final_std=pl.col("rel_gain_final").std(),
-            best_step=pl.col("best_step").median(),
-            final_step=pl.col("final_step").max(),
-            forgetting_share=pl.col("forgetting").cast(pl.Float64).mean(),
-            n_runs=pl.col("run_id").n_unique(),
-        )
-        .with_columns(forgetting=pl.col("forgetting_share") > 0.5)
-        .sort(list(PAIR))
-    )
 
 
 def _rank_by_improvement(

@@ -1,189 +1,172 @@
-"""Typological distances between languages from URIEL feature vectors (lang2vec's data).
+"""Typological distances between HR and LR languages from URIEL+ (`xlt.analysis.uriel`), all pairs at once.
 
-lang2vec 1.1.2 has no ``distance()``, so distances are computed here as URIEL's authors do (Littell et al.
-2017, "URIEL and lang2vec"): the cosine distance between two languages' feature vectors.
+Each kind is URIEL+'s `new_distance` kind (Khan et al. 2025): genetic (Glottolog family membership),
+geographic (closeness to 299 points on the globe), syntactic (``S_`` features), phonological (``P_``),
+inventory (``INV_``), featural (all typological features), morphological (``M_``, only present once
+Grambank is integrated) and script. As in `new_distance`, a pair is compared over the features both
+languages have a value for, by the angular distance 2·arccos(cos θ)/π (URIEL+'s default metric, in
+[0, 1]); a pair with no shared feature gets null, where URIEL+ raises or writes -1. URIEL+ rounds to four
+decimals; the values here are not rounded and agree with it to that precision
+(``tests/test_typology.py``, ``benchmarks/bench_typology.py``).
 
-* syntactic, phonological, inventory: the kNN-imputed ``*_knn`` vectors (no gaps, so every URIEL language
-  gets a value); ``syntactic_wals``/``phonological_wals``: the raw WALS vectors, compared only over the
-  features both languages have (URIEL marks a missing value as -1), null when they share none;
-* genetic: the family-membership vector ``fam``; geographic: ``geo`` (closeness to 299 points on the
-  globe); featural: syntax, phonology and inventory kNN vectors concatenated.
+One departure: a language that URIEL+ places in no family at all (an isolate such as Basque, or a gap
+such as Norwegian Bokmål) gets a null genetic distance, where URIEL+ compares its all-zero vector as if
+it were a constant one.
 
-A language URIEL does not have (``nah`` is a collective code, not a URIEL language) gets null distances:
-never dropped, never guessed. Vectors are cached under ``cache/`` because importing lang2vec is slow.
+A language URIEL+ does not know (``nah`` is a collective code, not a URIEL language) gets null distances:
+never dropped, never guessed; `coverage` says per language which kinds it has.
 """
 
 from __future__ import annotations
 
-import hashlib
-import sys
-import types
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
-from xlt.errors import InputError
+from xlt.analysis.uriel import Vectors, load_vectors
 
-# distance kind -> lang2vec feature sets whose vectors are concatenated
-DISTANCE_KINDS: dict[str, tuple[str, ...]] = {
-    "syntactic": ("syntax_knn",),
-    "phonological": ("phonology_knn",),
-    "inventory": ("inventory_knn",),
-    "genetic": ("fam",),
-    "geographic": ("geo",),
-    "featural": ("syntax_knn", "phonology_knn", "inventory_knn"),
-    "syntactic_wals": ("syntax_wals",),
-    "phonological_wals": ("phonology_wals",),
+# distance kind -> (URIEL+ block, prefix of its features; '' = every feature of the block)
+KINDS: dict[str, tuple[str, str]] = {
+    "genetic": ("genetic", ""),
+    "geographic": ("geographic", ""),
+    "syntactic": ("typological", "S_"),
+    "phonological": ("typological", "P_"),
+    "inventory": ("typological", "INV_"),
+    "morphological": ("typological", "M_"),
+    "featural": ("typological", ""),
+    "script": ("script", ""),
 }
-FEATURE_SETS = tuple(sorted({s for sets in DISTANCE_KINDS.values() for s in sets}))
-MISSING = -1.0  # URIEL's marker of an unknown feature value
+DISTANCE_KINDS = tuple(KINDS)
+METRIC = "angular"  # URIEL+'s default; "cosine" gives 1 - cos θ
 
 
-def _import_lang2vec() -> types.ModuleType:
-    """lang2vec's module; provides `pkg_resources` first when setuptools >= 81 no longer ships it."""
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # pkg_resources' own deprecation warning
-        try:
-            import pkg_resources  # noqa: F401
-        except ImportError:
-            import importlib.resources
-
-            shim = types.ModuleType("pkg_resources")
-
-            def resource_filename(package: str, resource: str) -> str:
-                return str(importlib.resources.files(package) / resource)
-
-            shim.resource_filename = resource_filename  # type: ignore[attr-defined]
-            sys.modules["pkg_resources"] = shim
-        # Load the package's file by location: the distribution also installs a `bin/lang2vec.py` script,
-        # which shadows the package whenever the venv's bin/ is sys.path[0] (console scripts, pytest).
-        import importlib.util
-        from importlib import metadata
-
-        try:
-            source = Path(str(metadata.distribution("lang2vec").locate_file("lang2vec/lang2vec.py")))
-        except metadata.PackageNotFoundError as exc:
-            raise InputError(
-                "lang2vec is not installed", hint="pip install lang2vec 'setuptools<81'"
-            ) from exc
-        spec = importlib.util.spec_from_file_location("lang2vec.lang2vec", source)
-        if spec is None or spec.loader is None or not source.is_file():
-            raise InputError(f"lang2vec's module is missing at {source}", hint="reinstall lang2vec")
-        l2v = sys.modules.get("lang2vec.lang2vec")
-        if l2v is None:
-            l2v = importlib.util.module_from_spec(spec)
-            # registered first: its pkg_resources.resource_filename(__name__, ...) looks itself up there
-            sys.modules["lang2vec.lang2vec"] = l2v
-            try:
-                spec.loader.exec_module(l2v)
-            except BaseException:
-                del sys.modules["lang2vec.lang2vec"]
-                raise
-    return l2v
+def kind_matrix(vectors: Vectors, kind: str, rows: Sequence[int]) -> np.ndarray:
+    """Vectors of one kind for the given rows (float64; -1 where unknown)."""
+    block, prefix = KINDS[kind]
+    columns = np.char.startswith(vectors.feats[block].astype(str), prefix)
+    return np.asarray(vectors.blocks[block][np.asarray(rows, dtype=np.int64)][:, columns], dtype=np.float64)
 
 
-def load_vectors(langs: Sequence[str], cache_dir: Path | None = None) -> dict[str, dict[str, np.ndarray]]:
-    """{feature set: {language: vector}} for the languages URIEL has; missing languages are left out."""
-    langs = sorted(set(langs))
-    cache_path = None
-    if cache_dir is not None:
-        key = hashlib.sha256(("\n".join(langs) + "|" + ",".join(FEATURE_SETS)).encode()).hexdigest()[:16]
-        cache_path = cache_dir / "typology" / f"uriel-{key}.npz"
-        if cache_path.is_file():
-            stored = np.load(cache_path)
-            vectors: dict[str, dict[str, np.ndarray]] = {s: {} for s in FEATURE_SETS}
-            for name in stored.files:
-                fset, lang = name.split("/")
-                vectors[fset][lang] = stored[name]
-            return vectors
-
-    vectors = _read_uriel(langs)
-    if cache_path is not None:
-        from xlt.workspace import atomic_open
-
-        with atomic_open(cache_path, "wb") as handle:
-            np.savez(handle, **{f"{s}/{lang}": v for s, by in vectors.items() for lang, v in by.items()})
-    return vectors
+def available_kinds(vectors: Vectors) -> list[str]:
+    """The kinds whose features the loaded URIEL+ data has (morphological needs Grambank integrated)."""
+    return [
+        k
+        for k in DISTANCE_KINDS
+        if np.char.startswith(vectors.feats[KINDS[k][0]].astype(str), KINDS[k][1]).any()
+    ]
 
 
-# (feature set, language) -> vector, or None where URIEL lacks it: lang2vec's data is read once a process.
-_MEMO: dict[tuple[str, str], np.ndarray | None] = {}
+def has_vector(kind: str, matrix: np.ndarray) -> np.ndarray:
+    """Rows with at least one value of this kind; genetic: rows that belong to at least one family."""
+    if kind == "genetic":
+        # 0 means "not in that family", a value every language has for every family; a language in no
+        # family at all (an isolate like eus, or a gap like nob) has no genetic information to compare
+        return (matrix == 1).any(axis=1)
+    return (matrix != -1).any(axis=1)
 
 
-def _read_uriel(langs: Sequence[str]) -> dict[str, dict[str, np.ndarray]]:
-    """Vectors of `langs` from lang2vec's data files (each file decompressed once, only when needed)."""
-    todo = [lang for lang in langs if any((fset, lang) not in _MEMO for fset in FEATURE_SETS)]
-    if todo:
-        l2v = _import_lang2vec()
-        data_dir = Path(l2v.__file__).parent / "data"
-        files: dict[str, dict[str, np.ndarray]] = {}
-        for fset in FEATURE_SETS:
-            filename, source, prefix = l2v.FEATURE_SETS_DICT[fset]
-            if filename not in files:
-                with np.load(str(data_dir / filename)) as db:
-                    files[filename] = {key: db[key] for key in db.files}
-            db = files[filename]
-            rows = {str(code): i for i, code in enumerate(db["langs"])}
-            feats = np.array([str(f).startswith(prefix) for f in db["feats"]])
-            src = int(np.where(db["sources"] == source)[0][0])
-            for lang in todo:
-                row = rows.get(lang)
-                vec = None if row is None else np.asarray(db["data"][row, feats, src], dtype=np.float64)
-                # all -1: URIEL knows the language but not this feature set
-                _MEMO[fset, lang] = None if vec is None or np.all(vec == MISSING) else vec
-    vectors: dict[str, dict[str, np.ndarray]] = {s: {} for s in FEATURE_SETS}
-    for fset in FEATURE_SETS:
-        for lang in langs:
-            vec = _MEMO[fset, lang]
-            if vec is not None:
-                vectors[fset][lang] = vec
-    return vectors
+def pairwise_distances(a: np.ndarray, b: np.ndarray, metric: str = METRIC) -> np.ndarray:
+    """(len(a) x len(b)) distances over the features each pair shares; NaN where they share none.
 
-
-def cosine_distance(a: np.ndarray, b: np.ndarray) -> float | None:
-    """1 - cos(a, b) over the features both vectors have (not -1); None when none or a zero vector."""
-    both = (a != MISSING) & (b != MISSING)
-    if not both.any():
-        return None
-    x, y = a[both], b[both]
-    norm = float(np.linalg.norm(x) * np.linalg.norm(y))
-    if norm == 0.0:
-        return None
-    # clipped: rounding makes identical vectors come out at -2e-16
-    return float(np.clip(1.0 - np.dot(x, y) / norm, 0.0, 2.0))
-
-
-def _kind_vector(vectors: dict[str, dict[str, np.ndarray]], kind: str, lang: str) -> np.ndarray | None:
-    parts = [vectors[s].get(lang) for s in DISTANCE_KINDS[kind]]
-    if any(p is None for p in parts):
-        return None
-    return np.concatenate(parts)  # type: ignore[arg-type]
+    Matrix products give, for every pair at once, what `URIELPlus._angular_distance` computes on the two
+    vectors cut to their shared features, including its rule for an all-zero vector (replaced by a
+    constant vector, so it is equally close to everything).
+    """
+    known_a, known_b = (a != -1).astype(np.float64), (b != -1).astype(np.float64)
+    xa, xb = np.where(known_a > 0, a, 0.0), np.where(known_b > 0, b, 0.0)
+    shared = known_a @ known_b.T
+    dot = xa @ xb.T
+    norm_a = np.sqrt((xa * xa) @ known_b.T)  # |a| over the features shared with each b
+    norm_b = np.sqrt(known_a @ (xb * xb).T)
+    sum_a, sum_b = xa @ known_b.T, known_a @ xb.T
+    with np.errstate(divide="ignore", invalid="ignore"):
+        root_n = np.sqrt(shared)
+        cos = np.where(
+            (norm_a > 0) & (norm_b > 0),
+            dot / (norm_a * norm_b),
+            np.where(
+                norm_a > 0, sum_a / (root_n * norm_a), np.where(norm_b > 0, sum_b / (root_n * norm_b), 1.0)
+            ),
+        )
+    cos = np.clip(cos, -1.0, 1.0)
+    out = 2.0 * np.arccos(cos) / np.pi if metric == "angular" else 1.0 - cos
+    return np.where(shared > 0, out, np.nan)
 
 
 def typology_distances(
     hr_langs: Sequence[str],
     lr_langs: Sequence[str],
     cache_dir: Path | None = None,
-    vectors: dict[str, dict[str, np.ndarray]] | None = None,
+    vectors: Vectors | None = None,
+    databases: Sequence[str] = (),
 ) -> tuple[pl.DataFrame, list[str]]:
-    """(distances, missing): one row per (HR, LR) pair with a column per distance kind; null where a
-    language is missing from URIEL. `missing` lists the languages URIEL does not have at all."""
-    everything = sorted(set(hr_langs) | set(lr_langs))
+    """(distances, missing): one row per (HR, LR) pair with a column per kind in `DISTANCE_KINDS`, null
+    where either language lacks that kind; `missing` lists the languages URIEL+ does not have at all.
+
+    The vectors come from the workspace cache (`cache_dir`/typology, built on first use)."""
     if vectors is None:
-        vectors = load_vectors(everything, cache_dir)
-    known = set().union(*(set(by) for by in vectors.values()))
-    missing = [lang for lang in everything if lang not in known]
-    rows: list[dict[str, object]] = []
-    for hr in hr_langs:
-        for lr in lr_langs:
-            row: dict[str, object] = {"hr_lang": hr, "lr_lang": lr}
-            for kind in DISTANCE_KINDS:
-                a, b = _kind_vector(vectors, kind, hr), _kind_vector(vectors, kind, lr)
-                row[kind] = cosine_distance(a, b) if a is not None and b is not None else None
-            rows.append(row)
-    schema = {"hr_lang": pl.String, "lr_lang": pl.String, **dict.fromkeys(DISTANCE_KINDS, pl.Float64)}
-    return pl.DataFrame(rows, schema=schema), missing
+        vectors = load_vectors(cache_dir, databases)
+    hr_langs, lr_langs = list(hr_langs), list(lr_langs)
+    rows = vectors.rows(sorted(set(hr_langs) | set(lr_langs)))
+    missing = sorted((set(hr_langs) | set(lr_langs)) - set(rows))
+    hr_known = [i for i, lang in enumerate(hr_langs) if lang in rows]
+    lr_known = [j for j, lang in enumerate(lr_langs) if lang in rows]
+    columns: dict[str, np.ndarray] = {}
+    for kind in available_kinds(vectors):
+        full = np.full((len(hr_langs), len(lr_langs)), np.nan)
+        if hr_known and lr_known:
+            a = kind_matrix(vectors, kind, [rows[hr_langs[i]] for i in hr_known])
+            b = kind_matrix(vectors, kind, [rows[lr_langs[j]] for j in lr_known])
+            both = np.outer(has_vector(kind, a), has_vector(kind, b))
+            full[np.ix_(hr_known, lr_known)] = np.where(both, pairwise_distances(a, b), np.nan)
+        columns[kind] = full.ravel()
+    frame = pl.DataFrame(
+        {
+            "hr_lang": pl.Series(
+                np.repeat(np.asarray(hr_langs, dtype=object), len(lr_langs)), dtype=pl.String
+            ),
+            "lr_lang": pl.Series(np.tile(np.asarray(lr_langs, dtype=object), len(hr_langs)), dtype=pl.String),
+            **{kind: pl.Series(values, dtype=pl.Float64) for kind, values in columns.items()},
+        }
+    )
+    return frame.with_columns(pl.col(list(columns)).fill_nan(None)), missing
+
+
+def coverage(
+    hr_langs: Sequence[str],
+    lr_langs: Sequence[str],
+    cache_dir: Path | None = None,
+    vectors: Vectors | None = None,
+    databases: Sequence[str] = (),
+) -> pl.DataFrame:
+    """One row per language: its role (hr, lr or both), the URIEL+ code it was found under, the number of
+    features with a value for each kind (``n_<kind>``; for genetic, the families it belongs to, since
+    every language "knows" that it is outside the others) and ``kinds``, the kinds it has, comma-separated
+    (empty: URIEL+ lacks the language, or has no value for it)."""
+    if vectors is None:
+        vectors = load_vectors(cache_dir, databases)
+    hr, lr = set(hr_langs), set(lr_langs)
+    langs = sorted(hr | lr)
+    rows = vectors.rows(langs)
+    kinds_here = available_kinds(vectors)
+    known = [lang for lang in langs if lang in rows]
+    counts: dict[str, list[int]] = {}
+    for kind in kinds_here:
+        matrix = kind_matrix(vectors, kind, [rows[lang] for lang in known])
+        have = (matrix == 1) if kind == "genetic" else (matrix != -1)  # as in `has_vector`
+        by_lang = dict(zip(known, have.sum(axis=1).tolist(), strict=True))
+        counts[kind] = [int(by_lang.get(lang, 0)) for lang in langs]
+    role = ["both" if x in hr and x in lr else "hr" if x in hr else "lr" for x in langs]
+    kinds = [",".join(k for k in kinds_here if counts[k][i] > 0) for i in range(len(langs))]
+    return pl.DataFrame(
+        {
+            "lang": langs,
+            "role": role,
+            "uriel_code": [str(vectors.codes[rows[x]]) if x in rows else None for x in langs],
+            **{f"n_{kind}": pl.Series(counts[kind], dtype=pl.Int64) for kind in kinds_here},
+            "kinds": kinds,
+        },
+        schema_overrides={"uriel_code": pl.String},
+    )

@@ -5,24 +5,22 @@ paper's description (lines of more than one word and character, at most 500k lin
 split, HR from 350k tokens, LR from 10k). Entry points:
 
 * :func:`clean_workspace` – raw/ -> corpus/<iso3>/{train,valid}.txt + corpus/languages.parquet
-* :func:`read_languages`, :func:`languages_in_tier` – what later stages read
+
+Later stages read the table through :mod:`xlt.contracts.languages`.
 """
 
 from __future__ import annotations
 
-from xlt.cleaning.options import DROP_COLUMNS, STEPS, TIERS, CleanOptions, CleanReport, LanguageReport
+from xlt.cleaning.options import DROP_COLUMNS, STEPS, CleanOptions, CleanReport, LanguageReport
 from xlt.cleaning.pipeline import clean_workspace
-from xlt.cleaning.tiers import languages_in_tier, read_languages, tier_of
+from xlt.cleaning.tiers import tier_of
 
 __all__ = [
     "DROP_COLUMNS",
     "STEPS",
-    "TIERS",
     "CleanOptions",
     "CleanReport",
     "LanguageReport",
     "clean_workspace",
-    "languages_in_tier",
-    "read_languages",
     "tier_of",
 ]

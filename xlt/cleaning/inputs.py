@@ -37,7 +37,11 @@ def text_problem(path: Path) -> str | None:
 
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
     offset = 0
-    with path.open("rb") as handle:
+    try:
+        handle = path.open("rb")
+    except OSError as exc:  # vanished or unreadable since discovery: a warning, like other bad files
+        return f"cannot be read ({exc.strerror})"
+    with handle:
         while chunk := handle.read(SNIFF_BYTES):
             nul = chunk.find(b"\x00")
             if nul >= 0:

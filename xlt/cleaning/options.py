@@ -9,8 +9,6 @@ from pathlib import Path
 STEPS: tuple[str, ...] = ("nfc", "controls", "markup", "length", "script", "dedup")
 DROP_COLUMNS: tuple[str, ...] = ("blank", "controls", "markup", "length", "script", "dedup", "cap")
 
-TIERS: tuple[str, ...] = ("hr", "lr", "excluded")
-
 
 @dataclass(frozen=True)
 class CleanOptions:
@@ -34,6 +32,9 @@ class CleanOptions:
     dry_run: bool = False
     force: bool = False
     languages: tuple[str, ...] | list[str] | None = None  # ISO 639-3 codes or names; None = all of raw/
+
+    def __post_init__(self) -> None:
+        self.validate()
 
     def fingerprint_fields(self) -> dict[str, object]:
         """The options that change the cleaned files (tiers do not: they are recomputed every run)."""

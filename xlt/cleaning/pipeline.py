@@ -10,6 +10,10 @@ Per language, streaming in two passes so that memory does not grow with the corp
 A language is skipped when `corpus/<iso3>/.clean.json` holds the fingerprint of its raw files (path, size,
 mtime) and of the options that shape its output; `force` redoes it. Tiers are recomputed on every run
 from the stored counts, so changing the thresholds costs nothing.
+
+A failed write (a full disk, a read-only corpus/) stops the run with a `WorkspaceError` naming the
+language and the path: languages finished before it keep their files and state, and a re-run resumes.
+When no language has a single line left, the run fails with the filters that dropped them.
 """
 
 from __future__ import annotations
@@ -30,13 +34,13 @@ from xlt.cleaning.options import STEPS, CleanOptions, CleanReport, LanguageRepor
 from xlt.cleaning.scripts import known
 from xlt.cleaning.split import selection, valid_count
 from xlt.cleaning.tiers import languages_frame, tier_of
-from xlt.errors import InputError, WorkspaceError, XltError
-from xlt.workspace import Workspace, atomic_open, atomic_write_text, write_parquet
+from xlt.contracts.languages import write_languages
+from xlt.errors import InputError, WorkspaceError, XltError, from_os_error
+from xlt.progress import NullReporter, Reporter
+from xlt.workspace import Workspace, atomic_open, atomic_write_text
 
 STATE_FILE = ".clean.json"
 BATCH_LINES = 4096
-
-Progress = Callable[[str, int, int], None]
 
 
 def _batches(handle: Iterator[str]) -> Iterator[list[str]]:
@@ -77,20 +81,35 @@ def _up_to_date(workspace: Workspace, iso3: str, fp: str) -> LanguageReport | No
 
 
 @contextlib.contextmanager
+def _writing(path: Path, iso3: str) -> Iterator[None]:
+    """Turn an OSError of the block (a write of `path`) into a WorkspaceError naming the language."""
+    try:
+        yield
+    except OSError as exc:
+        raise from_os_error(exc, "write", path, f"cleaning {iso3}") from exc
+
+
+@contextlib.contextmanager
 def _scratch(workspace: Workspace, iso3: str, dry_run: bool) -> Iterator[Path]:
     """A temporary survivors file: beside the outputs (same disk), or in the system temp dir for dry runs."""
-    if dry_run:
-        directory = Path(tempfile.gettempdir())
-    else:
-        directory = workspace.corpus_lang_dir(iso3)
+    directory = Path(tempfile.gettempdir()) if dry_run else workspace.corpus_lang_dir(iso3)
+    with _writing(directory, iso3):
         directory.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{iso3}.survivors.", suffix=".tmp", dir=directory)
-    os.close(fd)
+        fd, name = tempfile.mkstemp(prefix=f".{iso3}.survivors.", suffix=".tmp", dir=directory)
+        os.close(fd)
     try:
         yield Path(name)
     finally:
         with contextlib.suppress(FileNotFoundError):
             Path(name).unlink()
+
+
+def _show_progress(reporter: Reporter, task: str, done: int, shown: int) -> int:
+    """Advance `task` to `done` units if that is further than `shown`; the units now shown."""
+    if done > shown:
+        reporter.advance(task, done - shown)
+        return done
+    return shown
 
 
 def clean_language(
@@ -99,7 +118,7 @@ def clean_language(
     dirs: list[tuple[str, Path]],
     options: CleanOptions,
     tokens: Callable[[], TokenCounter | None] = lambda: None,
-    progress: Progress | None = None,
+    reporter: Reporter | None = None,
 ) -> LanguageReport:
     """Clean one language from all its sources; write its files unless `options.dry_run`."""
     script = registry.script_of(iso3)
@@ -121,7 +140,8 @@ def clean_language(
                 workspace.valid_path(iso3),
                 _state_path(workspace, iso3),
             ):
-                stale.unlink(missing_ok=True)
+                with _writing(stale, iso3):
+                    stale.unlink(missing_ok=True)
         return report
     fp = fingerprint(files, workspace.root, options)
     if not options.force and not options.dry_run and (done := _up_to_date(workspace, iso3, fp)):
@@ -129,7 +149,8 @@ def clean_language(
     if not options.dry_run:
         # Temporary files of a killed run (SIGKILL gives atomic_open no chance to clean up).
         for leftover in workspace.corpus_lang_dir(iso3).glob(".*.tmp"):
-            leftover.unlink(missing_ok=True)
+            with _writing(leftover, iso3):
+                leftover.unlink(missing_ok=True)
 
     good: list[Path] = []
     for path in files:
@@ -140,14 +161,19 @@ def clean_language(
             good.append(path)
 
     total_bytes = sum(path.stat().st_size for path in good)
+    reporter = reporter or NullReporter()
+    task = f"cleaning {iso3}"
+    reporter.start(task, total_bytes)
     cleaner = LineCleaner(options, script)
     dedup = Deduplicator() if options.dedup else None
     survivors = 0
-    done_bytes = finished_bytes = 0
+    done_bytes = finished_bytes = shown = 0
     with _scratch(workspace, iso3, options.dry_run) as scratch:
-        with scratch.open("w", encoding="utf-8", newline="\n") as out:
+        out_dir = scratch.parent if options.dry_run else workspace.corpus_lang_dir(iso3)
+        # Raw files are opened with _read (an InputError), so an OSError here is a write of the scratch.
+        with _writing(out_dir, iso3), scratch.open("w", encoding="utf-8", newline="\n") as out:
             for path in good:
-                with path.open(encoding="utf-8") as handle:
+                with _read(path, workspace) as handle:
                     for batch in _batches(handle):
                         report.lines_in += len(batch)
                         kept = cleaner.clean(batch)
@@ -159,9 +185,8 @@ def clean_language(
                             out.write("\n".join(kept))
                             out.write("\n")
                             survivors += len(kept)
-                        if progress is not None:
-                            done_bytes += sum(len(line) + 1 for line in batch)
-                            progress(iso3, min(done_bytes, total_bytes), total_bytes)
+                        done_bytes += sum(len(line) + 1 for line in batch)  # characters: close enough
+                        shown = _show_progress(reporter, task, min(done_bytes, total_bytes), shown)
                 finished_bytes += path.stat().st_size
                 done_bytes = finished_bytes
         report.dropped = {step: cleaner.dropped[step] for step in ("blank", *STEPS) if cleaner.dropped[step]}
@@ -172,9 +197,9 @@ def clean_language(
         kept_lines = min(survivors, options.cap) if options.cap else survivors
         if survivors > kept_lines:
             report.dropped["cap"] = survivors - kept_lines
-        _split(workspace, report, scratch, survivors, kept_lines, options, tokens)
-    if progress is not None:
-        progress(iso3, total_bytes, total_bytes)
+        with _writing(workspace.corpus_lang_dir(iso3), iso3):
+            _split(workspace, report, scratch, survivors, kept_lines, options, tokens)
+    reporter.finish(task)
 
     if report.lines == 0:
         report.status = "empty"
@@ -187,12 +212,29 @@ def clean_language(
     if options.dry_run:
         report.status = "dry run"
         return report
-    if report.lines == 0:
-        for stale in (workspace.train_path(iso3), workspace.valid_path(iso3)):
-            stale.unlink(missing_ok=True)
-    state = {"fingerprint": fp, "report": report.to_json()}
-    atomic_write_text(_state_path(workspace, iso3), json.dumps(state, indent=1, ensure_ascii=False) + "\n")
+    with _writing(workspace.corpus_lang_dir(iso3), iso3):
+        if report.lines == 0:
+            for stale in (workspace.train_path(iso3), workspace.valid_path(iso3)):
+                stale.unlink(missing_ok=True)
+        state = {"fingerprint": fp, "report": report.to_json()}
+        atomic_write_text(
+            _state_path(workspace, iso3), json.dumps(state, indent=1, ensure_ascii=False) + "\n"
+        )
     return report
+
+
+@contextlib.contextmanager
+def _read(path: Path, workspace: Workspace) -> Iterator[Iterator[str]]:
+    """A raw file opened for reading; failing to open it is an InputError naming it."""
+    try:
+        handle = path.open(encoding="utf-8")
+    except OSError as exc:
+        where = path.relative_to(workspace.root) if path.is_relative_to(workspace.root) else path
+        raise InputError(
+            f"cannot read {where}: {exc.strerror}", "check the file and its permissions"
+        ) from exc
+    with handle:
+        yield handle
 
 
 def _split(
@@ -256,7 +298,7 @@ def _code(value: str, found: dict[str, list[tuple[str, Path]]]) -> str:
 def clean_workspace(
     workspace: Workspace | str | os.PathLike[str],
     options: CleanOptions | None = None,
-    progress: Progress | None = None,
+    reporter: Reporter | None = None,
 ) -> CleanReport:
     """Clean every language of raw/ (or `options.languages`) into corpus/ and write languages.parquet.
 
@@ -294,9 +336,11 @@ def clean_workspace(
     reports: list[LanguageReport] = []
     for iso3 in selected:
         try:
-            report = clean_language(ws, iso3, found[iso3], options, tokens, progress)
-        except InputError:
-            raise  # the tokenizer: every language would fail the same way
+            report = clean_language(ws, iso3, found[iso3], options, tokens, reporter)
+        except (InputError, WorkspaceError):
+            # The tokenizer or an unreadable raw file; or a failed write (a full disk, a read-only
+            # corpus/): every later language would fail the same way. Finished languages stay on disk.
+            raise
         except (XltError, OSError) as exc:
             warnings.append(f"{iso3}: {exc}; skipped")
             continue
@@ -314,9 +358,29 @@ def clean_workspace(
             table_reports.append(stored)
     for report in table_reports:
         report.tier = tier_of(report.tokens, options.hr_min_tokens, options.lr_min_tokens)
+    if not any(report.lines for report in table_reports):
+        raise _nothing_left(table_reports, warnings)
 
     path = None
     if not options.dry_run:
         path = ws.languages_path
-        write_parquet(languages_frame(table_reports), path)
+        with _writing(path, "the languages table"):
+            write_languages(ws, languages_frame(table_reports))
     return CleanReport(languages=reports, warnings=warnings, languages_path=path, options=options)
+
+
+def _nothing_left(reports: list[LanguageReport], warnings: list[str]) -> InputError:
+    """Every language ended with no line: say how many lines came in and which steps dropped them."""
+    lines_in = sum(r.lines_in for r in reports)
+    dropped: dict[str, int] = {}
+    for report in reports:
+        for step, count in report.dropped.items():
+            dropped[step] = dropped.get(step, 0) + count
+    steps = ", ".join(f"{step} {count:,}" for step, count in sorted(dropped.items(), key=lambda kv: -kv[1]))
+    why = f"; dropped by {steps}" if steps else (f"; {warnings[0]}" if warnings else "")
+    return InputError(
+        f"no language has any line left after cleaning "
+        f"({len(reports)} language(s), {lines_in:,} lines in{why})",
+        "loosen the filters (e.g. --min-words 1, --min-chars 1, --no-script, --no-dedup) or collect more "
+        "text; `xlt clean --dry-run --verbose` shows the dropped lines",
+    )

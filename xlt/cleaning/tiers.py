@@ -1,12 +1,10 @@
-"""HR/LR tiers and the `corpus/languages.parquet` table that later stages read."""
+"""HR/LR tiers, and the rows of `corpus/languages.parquet` (the contract: :mod:`xlt.contracts.languages`)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from xlt.cleaning.options import DROP_COLUMNS, TIERS, LanguageReport
-from xlt.errors import UsageError, WorkspaceError
-from xlt.workspace import Workspace
+from xlt.cleaning.options import DROP_COLUMNS, LanguageReport
 
 if TYPE_CHECKING:
     import polars as pl
@@ -59,29 +57,3 @@ def languages_frame(reports: list[LanguageReport]) -> pl.DataFrame:
         **{f"dropped_{step}": pl.Int64 for step in DROP_COLUMNS},
     }
     return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
-
-
-def _workspace(workspace: Workspace | str) -> Workspace:
-    return workspace if isinstance(workspace, Workspace) else Workspace.resolve(workspace)
-
-
-def read_languages(workspace: Workspace | str) -> pl.DataFrame:
-    """`corpus/languages.parquet` as a DataFrame; `WorkspaceError` when `xlt clean` has not run."""
-    import polars as pl
-
-    ws = _workspace(workspace)
-    path = ws.languages_path
-    if not path.is_file():
-        raise WorkspaceError(f"no language table at {path}", "run `xlt clean` first")
-    try:
-        return pl.read_parquet(path)
-    except Exception as exc:  # a corrupt file is an input problem, not a crash
-        raise WorkspaceError(f"cannot read {path}: {exc}", "run `xlt clean --force` to rebuild it") from exc
-
-
-def languages_in_tier(workspace: Workspace | str, tier: str) -> list[str]:
-    """ISO 639-3 codes of the languages `xlt clean` placed in `tier` (`hr`, `lr` or `excluded`), sorted."""
-    if tier not in TIERS:
-        raise UsageError(f"unknown tier {tier!r}", f"use one of {', '.join(TIERS)}")
-    frame = read_languages(workspace)
-    return sorted(code for code, t in zip(frame["iso3"], frame["tier"], strict=True) if t == tier)

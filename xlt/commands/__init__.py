@@ -18,6 +18,7 @@ COMMANDS = (
     "runs",
     "evaluate",
     "analyze",
+    "show",
     "downstream",
     "experiment",
     "tui",

@@ -1,4 +1,4 @@
-"""What every command shares: the app state, `Annotated` option aliases, the console."""
+"""What every command shares: the app state, the consoles, and the options declared once as aliases."""
 
 from __future__ import annotations
 
@@ -9,10 +9,13 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from xlt.errors import WorkspaceError
 from xlt.workspace import Workspace
 
 console = Console()
-err_console = Console(stderr=True)
+# Warnings and progress go to stderr; soft wrap keeps each warning on one line when stderr is a file or
+# a pipe (rich would otherwise wrap at 80 columns, and a script could not read one warning per line).
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 @dataclass
@@ -35,18 +38,53 @@ def state(ctx: typer.Context) -> AppState:
     return root.obj
 
 
-def workspace(ctx: typer.Context) -> Workspace:
-    """The workspace chosen by --workspace / XLT_WORKSPACE / default."""
-    return state(ctx).workspace
+def workspace(ctx: typer.Context, create: bool = False) -> Workspace:
+    """The workspace chosen by --workspace / XLT_WORKSPACE / default.
+
+    Commands that only read need it to exist; those that make one (`collect`, `experiment`, `analyze
+    import`) pass `create`. A path that is a file is refused either way.
+    """
+    ws = state(ctx).workspace
+    if ws.root.exists() and not ws.root.is_dir():
+        raise WorkspaceError(
+            f"{ws.root} is a file, not a workspace directory", "point --workspace at a directory"
+        )
+    if not create and not ws.root.is_dir():
+        raise WorkspaceError(
+            f"no workspace at {ws.root}",
+            "make one with `xlt collect sample` or `xlt experiment`, or point --workspace at an existing one",
+        )
+    return ws
+
+
+def warn(message: str) -> None:
+    """One warning line on stderr."""
+    err_console.print(f"[yellow]warning:[/] {message}", highlight=False)
+
+
+def split_list(value: str | None) -> tuple[str, ...] | None:
+    """A comma-separated option as a tuple (None when the option was not given)."""
+    return None if value is None else tuple(item.strip() for item in value.split(",") if item.strip())
+
+
+def language_list(value: str | None) -> tuple[str, ...] | None:
+    """A comma-separated list of language names or codes as ISO 639-3 codes (None when not given)."""
+    from xlt.languages import resolve_many
+
+    return None if value is None else tuple(lang.iso3 for lang in resolve_many(value))
 
 
 # Shared parameters, declared once so that signatures read like documentation.
 SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed (splits, sampling, masks, init).")]
-LangArg = Annotated[
-    str, typer.Argument(help="Language: ISO 639-3/639-1 code or name (e.g. eng, en, English).")
-]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Recompute outputs that are up to date.")]
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Show what would be done; write nothing.")]
 LangsOpt = Annotated[
     str | None,
     typer.Option("--lang", help="Comma-separated languages (codes or names); default: all."),
 ]
-DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Show what would be done; write nothing.")]
+HrListOpt = Annotated[
+    str | None, typer.Option("--hr", help="Comma-separated HR languages (codes or names); default: all.")
+]
+LrListOpt = Annotated[
+    str | None, typer.Option("--lr", help="Comma-separated LR languages (codes or names); default: all.")
+]

@@ -1,19 +1,22 @@
-"""The rich side of :class:`xlt.progress.Reporter`: transient progress bars on stderr, one-line warnings.
+"""The rich implementation of the library's progress protocol (:mod:`xlt.progress`) for the CLI.
 
-On a terminal every task gets its own bar (description, bar, done/total, the task's `info` text, elapsed
-and remaining time), removed when the task finishes so that the tables printed afterwards stay clean.
-When stderr is not a terminal (a log file, a pipe, a scheduler's output) no bar is drawn at all, and a
-warning is always one line: rich wraps at 80 columns when it cannot ask a terminal for its width, so the
-console here never wraps (``soft_wrap``), and a script reading the output sees one warning per line.
+One transient bar per task on stderr while it runs (a spinner when the total is unknown), removed when
+the task finishes so that the tables printed afterwards stay clean; warnings as one line each. When
+stderr is not a terminal no bars are drawn, so logs and scripts see only the warnings, one per line:
+rich wraps at 80 columns when it cannot ask a terminal for its width, so the console never wraps
+(``soft_wrap``), and a warning is printed as plain text (a ``[...]`` in it is not read as markup).
 """
 
 from __future__ import annotations
+
+from types import TracebackType
 
 from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    SpinnerColumn,
     TaskID,
     TextColumn,
     TimeElapsedColumn,
@@ -21,14 +24,17 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from xlt.commands._common import err_console
+
 
 class RichReporter:
-    """A :class:`xlt.progress.Reporter` for the CLI; use it as a context manager around the library call."""
+    """A :class:`xlt.progress.Reporter` on stderr; use it as a context manager around the work."""
 
-    def __init__(self, console: Console | None = None) -> None:
-        self.console = console or Console(stderr=True, soft_wrap=True)
+    def __init__(self, enabled: bool = True, console: Console | None = None) -> None:
+        self.console = console or err_console
         self.progress = Progress(
-            TextColumn("{task.description}"),
+            SpinnerColumn(),
+            TextColumn("[bold]{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
             TextColumn("{task.fields[info]}"),
@@ -36,7 +42,7 @@ class RichReporter:
             TimeRemainingColumn(),
             console=self.console,
             transient=True,
-            disable=not self.console.is_terminal,
+            disable=not (enabled and self.console.is_terminal),
         )
         self.tasks: dict[str, TaskID] = {}
 
@@ -44,16 +50,19 @@ class RichReporter:
         self.progress.start()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.progress.stop()
 
     def start(self, task: str, total: int | None = None, completed: int = 0) -> None:
-        """A bar for `task` (a second start of the same task starts it over)."""
-        self.finish(task)
-        self.tasks[task] = self.progress.add_task(task, total=total, completed=completed, info="")
+        if task in self.tasks:
+            self.progress.update(self.tasks[task], total=total, completed=completed)
+        else:
+            self.tasks[task] = self.progress.add_task(task, total=total, completed=completed, info="")
 
     def advance(self, task: str, n: int = 1, info: str = "") -> None:
-        """Move `task`'s bar on by `n`; a non-empty `info` replaces its status text."""
+        """Move `task` on by `n`; a non-empty `info` replaces its status text."""
         if task not in self.tasks:
             self.start(task)
         if info:
@@ -62,11 +71,8 @@ class RichReporter:
             self.progress.update(self.tasks[task], advance=n)
 
     def warn(self, message: str) -> None:
-        """One line on stderr, above the bars, never wrapped and never read as markup."""
         self.console.print(Text.assemble(("warning: ", "yellow"), message), soft_wrap=True)
 
     def finish(self, task: str) -> None:
-        """Remove `task`'s bar."""
-        task_id = self.tasks.pop(task, None)
-        if task_id is not None:
-            self.progress.remove_task(task_id)
+        if task in self.tasks:
+            self.progress.remove_task(self.tasks.pop(task))

@@ -5,20 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from xlt.commands._common import console, err_console, workspace
-from xlt.errors import UsageError
+from xlt.commands._common import workspace
+from xlt.commands._progress import RichReporter
 
 SOURCE_HELP = "One of: hzsk, ud, wiki, hse, mc4, sample."
-# Options that only one source reads: (source, option name) for rejecting the wrong combinations.
-_ONLY_FOR = {
-    "max_lines": "mc4",
-    "max_bytes": "mc4",
-    "lr_lines": "sample",
-    "lr_tokens": "sample",
-    "seed": "sample",
-}
 
 
 def collect(
@@ -76,58 +67,16 @@ def collect(
 
     Example: xlt collect mc4 --lang kv --download --max-lines 50000   (or local c4-kv.*.json.gz files)
     """
-    from xlt.sources import SOURCES
+    from xlt.commands.render.collect import render_report
     from xlt.sources import collect as collect_source
 
-    if source not in SOURCES:
-        raise UsageError(f"unknown source {source!r}", hint="choose one of " + ", ".join(SOURCES))
-    options = {"max_lines": max_lines, "max_bytes": max_bytes, "lr_lines": lr_lines, "lr_tokens": lr_tokens}
-    options["seed"] = seed
-    for name, value in options.items():
-        if value is not None and _ONLY_FOR[name] != source:
-            flag = "--" + name.replace("_", "-")
-            raise UsageError(
-                f"{flag} applies to the {_ONLY_FOR[name]} source, not {source}", hint=f"drop {flag}"
-            )
-    if source not in {"mc4", "sample"} and not inputs:
-        raise UsageError(
-            f"{source} needs input files or directories", hint=f"e.g. xlt collect {source} PATH..."
-        )
-    report = collect_source(
-        workspace(ctx),
-        source,
-        list(inputs or []),
-        lang=lang,
-        download=download,
-        **{k: v for k, v in options.items() if v is not None},
-    )
-    _render(report)
-
-
-def _render(report) -> None:  # type: ignore[no-untyped-def]
-    table = Table(title=f"raw/{report.source}", title_justify="left")
-    for column in ("language", "name", "lines", "characters", "tokens", "files"):
-        table.add_column(column, justify="left" if column in {"language", "name"} else "right")
-    for stats in report.languages.values():
-        table.add_row(
-            stats.iso3,
-            stats.name,
-            f"{stats.lines:,}",
-            f"{stats.chars:,}",
-            f"{stats.tokens:,}",
-            f"{stats.files:,}",
-        )
-    console.print(table)
-    console.print(
-        f"{report.new_files} new file(s), {report.already} input(s) already collected; "
-        f"manifest: {report.manifest}",
-        highlight=False,
-        soft_wrap=True,
-    )
-    for note in report.notes:
-        err_console.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
-    for skipped in report.skipped:
-        err_console.print(f"skipped: {skipped}", markup=False, highlight=False, soft_wrap=True)
+    ws = workspace(ctx, create=True)
+    with RichReporter() as reporter:
+        report = collect_source(
+            ws, source, list(inputs or []), lang=lang, download=download, reporter=reporter,
+            max_lines=max_lines, max_bytes=max_bytes, lr_lines=lr_lines, lr_tokens=lr_tokens, seed=seed,
+        )  # fmt: skip
+    render_report(report)
 
 
 def register(app: typer.Typer) -> None:

@@ -22,9 +22,9 @@ def runs(
     Example: xlt runs --hr spa
     """
     from xlt import languages
-    from xlt.training.status import list_runs
+    from xlt.contracts.runs import run_summaries
 
-    summaries = list_runs(workspace(ctx), languages.resolve(hr).iso3 if hr else None)
+    summaries = run_summaries(workspace(ctx), languages.resolve(hr).iso3 if hr else None)
     if not summaries:
         console.print("no runs yet (start one with `xlt pretrain --hr LANG`)")
         return

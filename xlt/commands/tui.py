@@ -34,7 +34,7 @@ def tui(
         raise UsageError(f"--refresh must be positive, got {refresh}", hint="e.g. --refresh 2")
     if stale_after <= 0:
         raise UsageError(f"--stale-after must be positive, got {stale_after}", hint="e.g. --stale-after 600")
-    # Nothing here should print progress bars over the screen (see NOTES.md, Textual).
+    # Nothing may draw progress bars over the screen (huggingface_hub reads this variable at import).
     os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
     from xlt.tui.app import make_app
     from xlt.tui.data import TuiConfig

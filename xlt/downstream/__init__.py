@@ -3,7 +3,7 @@
 * :mod:`xlt.downstream.mt`   fine-tune a checkpoint on parallel data, translate, score with sacrebleu
 * :mod:`xlt.downstream.pos`  cross-lingual POS tagging: a probe on frozen encoder word representations
 * :mod:`xlt.downstream.data` parallel corpora (elotl, files, `datasets`, the hub) and UD treebanks
-* :mod:`xlt.downstream.results` ``results/downstream.parquet``: append without duplicate keys
+* ``results/downstream.parquet`` is written through :mod:`xlt.contracts.downstream`
 * :mod:`xlt.downstream.checkpoints` which models to compare and their (run_id, checkpoint) names
 
 Light at import time: torch, transformers and datasets are imported inside the functions that need them.

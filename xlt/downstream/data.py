@@ -12,6 +12,10 @@ Parallel data comes from
 
 Treebanks are CoNLL-U files read with `conllu`; multiword tokens and empty nodes are skipped and the
 UPOS column is checked against the 17 UD v2 tags.
+
+Every reader checks structure and names the place of a fault: a TSV/CSV row with more or fewer fields
+than the header, a quote that swallows the following lines, a JSONL line that is not an object or lacks
+a language's column, a CoNLL-U row without ten fields (``file:line`` in each message).
 """
 
 from __future__ import annotations
@@ -130,8 +134,26 @@ def _flatten_translation(records: list[dict]) -> list[dict]:
     return records
 
 
-def _read_records(path: Path) -> list[dict]:
-    """Rows of a TSV/CSV (with header), JSONL file or `datasets` directory, as dicts."""
+def read_text(path: Path) -> str:
+    """A UTF-8 text file; unreadable or not UTF-8 is one `InputError` naming the file."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(
+            f"{path}: cannot be read ({exc.strerror})", "check the path and its permissions"
+        ) from exc
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"{path}:{line}: not UTF-8 (byte {exc.start})",
+            "convert it to UTF-8, e.g. iconv -f LATIN1 -t UTF-8",
+        ) from exc
+
+
+def _read_records(path: Path) -> list[tuple[str, dict]]:
+    """(where, row) of a TSV/CSV (with header), JSONL file or `datasets` directory; `where` is file:line."""
     if path.is_dir():
         from datasets import Dataset, concatenate_datasets, load_from_disk
 
@@ -140,27 +162,77 @@ def _read_records(path: Path) -> list[dict]:
         except (FileNotFoundError, ValueError) as exc:
             raise InputError(f"{path} is not a saved `datasets` directory: {exc}") from exc
         table = loaded if isinstance(loaded, Dataset) else concatenate_datasets(list(loaded.values()))
-        return _flatten_translation(table.to_list())
+        rows = _flatten_translation(table.to_list())
+        return [(f"{path} row {i}", row) for i, row in enumerate(rows, 1)]
     suffix = path.suffix.lower()
-    text = path.read_text(encoding="utf-8")
     if suffix in {".tsv", ".csv", ".txt"}:
-        delimiter = "," if suffix == ".csv" else "\t"
-        return list(csv.DictReader(io.StringIO(text), delimiter=delimiter))
+        return _read_delimited(path, read_text(path), "," if suffix == ".csv" else "\t")
     if suffix in {".jsonl", ".json"}:
-        records = []
-        for number, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise InputError(
-                    f"{path}:{number} is not JSON: {exc.msg}", "one JSON object per line"
-                ) from exc
-        return _flatten_translation(records)
+        return _read_jsonl(path, read_text(path))
     raise InputError(
         f"{path}: unknown parallel data format {suffix!r}", "use .tsv, .csv, .jsonl or a directory"
     )
+
+
+def _read_delimited(path: Path, text: str, delimiter: str) -> list[tuple[str, dict]]:
+    """Rows of a TSV/CSV with a header, each checked to have as many fields as the header."""
+    kind = "CSV" if delimiter == "," else "TSV"
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    records: list[tuple[str, dict]] = []
+    header: list[str] | None = None
+    start = 1
+    try:
+        for row in reader:
+            first, start = start, reader.line_num + 1  # a quoted field may span lines
+            if not row:
+                continue
+            where = f"{path}:{first}"
+            spanned = reader.line_num - first
+            if spanned and any("\n" in field for field in row):
+                raise InputError(
+                    f"{where}: a quote opens a field that runs over {spanned + 1} lines (to line "
+                    f"{reader.line_num})",
+                    'remove the stray " or quote the whole field ("" for a quote inside it)',
+                )
+            if header is None:
+                header = [name.strip() for name in row]
+                repeated = sorted({name for name in header if header.count(name) > 1})
+                if repeated:
+                    raise InputError(f"{where}: column {repeated[0]!r} appears twice in the header")
+                continue
+            if len(row) != len(header):
+                n = len(row)
+                raise InputError(
+                    f"{where}: {n} field{'s' if n != 1 else ''}, the header has {len(header)} "
+                    f"({', '.join(header)})",
+                    f"every {kind} row needs one field per column; fix or remove the row",
+                )
+            records.append((where, dict(zip(header, row, strict=True))))
+    except csv.Error as exc:
+        raise InputError(f"{path}:{reader.line_num}: not valid {kind} ({exc})") from exc
+    return records
+
+
+def _read_jsonl(path: Path, text: str) -> list[tuple[str, dict]]:
+    """Objects of a JSON-lines file; a line that is not a JSON object is an error naming it."""
+    records: list[tuple[str, dict]] = []
+    for number, line in enumerate(text.split("\n"), 1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{where}: not JSON ({exc.msg})", "one JSON object per line") from exc
+        except RecursionError as exc:
+            raise InputError(f"{where}: JSON nested too deeply", "one JSON object per line") from exc
+        if not isinstance(value, dict):
+            raise InputError(
+                f"{where}: a JSON {type(value).__name__}, not an object", "one JSON object per line"
+            )
+        records.append((where, value))
+    flat = _flatten_translation([record for _, record in records])
+    return [(where, record) for (where, _), record in zip(records, flat, strict=True)]
 
 
 def load_table(
@@ -172,14 +244,23 @@ def load_table(
     records = _read_records(path)
     if not records:
         raise InputError(f"{path} has no rows")
-    columns = list(records[0])
+    columns = list(records[0][1])
     a = _column_for(src, columns, src_column, str(path), "--src-column")
     b = _column_for(tgt, columns, tgt_column, str(path), "--tgt-column")
     if a == b:
         raise InputError(
             f"{src} and {tgt} both map to column {a!r} in {path}", "name them with --src/tgt-column"
         )
-    return [(str(r.get(a) or ""), str(r.get(b) or "")) for r in records]
+    pairs: list[Pair] = []
+    for where, record in records:
+        for column in (a, b):
+            if column not in record:
+                raise InputError(
+                    f"{where}: no {column!r} field (the first row has {', '.join(columns)})",
+                    "every row needs both languages' fields",
+                )
+        pairs.append((str(record[a] or ""), str(record[b] or "")))
+    return pairs
 
 
 def load_two_files(src_file: Path, tgt_file: Path) -> list[Pair]:
@@ -187,8 +268,8 @@ def load_two_files(src_file: Path, tgt_file: Path) -> list[Pair]:
     for path in (src_file, tgt_file):
         if not path.is_file():
             raise InputError(f"parallel file {path} does not exist")
-    src_lines = src_file.read_text(encoding="utf-8").splitlines()
-    tgt_lines = tgt_file.read_text(encoding="utf-8").splitlines()
+    src_lines = read_text(src_file).splitlines()
+    tgt_lines = read_text(tgt_file).splitlines()
     if len(src_lines) != len(tgt_lines):
         raise InputError(
             f"{src_file} has {len(src_lines)} lines but {tgt_file} has {len(tgt_lines)}: not parallel",
@@ -333,37 +414,34 @@ def read_conllu(path: Path, *, legacy_tags: bool = False) -> list[TaggedSentence
 
     An unknown tag is one `InputError` naming the file, the sentence and the tag.
     """
-    import conllu
+    from xlt.sources.conllu import read_sentences
 
     if not path.is_file():
         raise InputError(f"treebank {path} does not exist")
     known = set(UPOS_TAGS)
     sentences: list[TaggedSentence] = []
-    with path.open(encoding="utf-8") as handle:
-        try:
-            for index, tokenlist in enumerate(conllu.parse_incr(handle), 1):
-                sent_id = tokenlist.metadata.get("sent_id") or f"#{index}"
-                words: list[str] = []
-                tags: list[str] = []
-                for token in tokenlist:
-                    if not isinstance(token["id"], int):  # (1, '-', 2) multiword, (1, '.', 1) empty node
-                        continue
-                    tag = token["upos"] or "_"
-                    if legacy_tags:
-                        tag = LEGACY_UPOS.get(tag, tag)
-                    if tag not in known:
-                        raise InputError(
-                            f"{path}: sentence {sent_id}: unknown UPOS tag {tag!r} (word {token['form']!r})",
-                            "UD v2 has 17 tags: "
-                            + " ".join(UPOS_TAGS)
-                            + ("" if legacy_tags else "; --legacy-tags maps UD v1/Petrov tags"),
-                        )
-                    words.append(token["form"])
-                    tags.append(tag)
-                if words:
-                    sentences.append(TaggedSentence(sent_id, tuple(words), tuple(tags)))
-        except conllu.exceptions.ParseException as exc:
-            raise InputError(f"{path} is not valid CoNLL-U: {exc}") from exc
+    # read_sentences checks every row (ten fields) and names file:line; conllu parses the fields.
+    for index, tokenlist in enumerate(read_sentences(read_text(path), str(path)), 1):
+        sent_id = tokenlist.metadata.get("sent_id") or f"#{index}"
+        words: list[str] = []
+        tags: list[str] = []
+        for token in tokenlist:
+            if not isinstance(token["id"], int):  # (1, '-', 2) multiword, (1, '.', 1) empty node
+                continue
+            tag = token["upos"] or "_"
+            if legacy_tags:
+                tag = LEGACY_UPOS.get(tag, tag)
+            if tag not in known:
+                raise InputError(
+                    f"{path}: sentence {sent_id}: unknown UPOS tag {tag!r} (word {token['form']!r})",
+                    "UD v2 has 17 tags: "
+                    + " ".join(UPOS_TAGS)
+                    + ("" if legacy_tags else "; --legacy-tags maps UD v1/Petrov tags"),
+                )
+            words.append(token["form"])
+            tags.append(tag)
+        if words:
+            sentences.append(TaggedSentence(sent_id, tuple(words), tuple(tags)))
     if not sentences:
         raise InputError(f"treebank {path} has no sentences")
     return sentences

@@ -27,9 +27,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from xlt.contracts.downstream import ScoreRow, append_results, cached_scores
 from xlt.downstream.checkpoints import ModelRef
 from xlt.downstream.data import Pair, Splits, clean_pairs, load_parallel, split_pairs
-from xlt.downstream.results import ScoreRow, append_results, cached_scores
 from xlt.errors import InputError, TrainingError
 from xlt.languages import Language, resolve
 from xlt.progress import NullReporter, Reporter

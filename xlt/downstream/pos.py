@@ -13,9 +13,9 @@ import time
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from xlt.contracts.downstream import ScoreRow, append_results, cached_scores
 from xlt.downstream.checkpoints import ModelRef
 from xlt.downstream.data import UPOS_TAGS, TaggedSentence, Treebank, load_treebank
-from xlt.downstream.results import ScoreRow, append_results, cached_scores
 from xlt.errors import InputError
 from xlt.progress import NullReporter, Reporter
 from xlt.workspace import Workspace

@@ -1,10 +1,10 @@
 """Reference rows for the perplexity matrix: a random-init model and token-frequency (unigram) models.
 
 At the tiny scale most of the LR perplexity drop after HR pretraining is shared subword frequencies and
-the sentinel format, not linguistic transfer (NOTES.md, "What the tiny model can and cannot show"). So
-the matrix is printed with three kinds of baselines, all scored on exactly the cached masked eval sets
-the checkpoints are scored on (:mod:`xlt.evaluation.evalset`, same tokenizer, split, input length,
-block cap and mask seeds):
+the sentinel format, not linguistic transfer (README, "What the default experiment shows"). So the matrix
+is printed with three kinds of baselines, all scored on exactly the cached masked eval sets the
+checkpoints are scored on (:mod:`xlt.evaluation.evalset`, same tokenizer, split, input length, block cap
+and mask seeds):
 
 * ``random_init``: the base model's architecture and tokenizer, freshly initialised (seed
   :data:`RANDOM_INIT_SEED`, or the run's seed for a fresh ``tiny``/``small`` base, which then equals
@@ -20,32 +20,43 @@ Unigram models are estimated the way pretraining reports its own unigram baselin
 (:mod:`xlt.training.baselines`): the text is cut into the same raw blocks, span-corrupted, and the
 *labels* are counted, so sentinels and EOS get their real target frequencies; add-one smoothing over
 the tokenizer's vocabulary keeps unseen tokens finite. Results go to ``results/baselines.parquet``,
-one row per (LR language, baseline, model, eval seed); cells already there are skipped.
+one row per (LR language, baseline, model, eval seed; the contract is :mod:`xlt.contracts.baselines`);
+cells already there are skipped.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from xlt.errors import InputError, XltError
+from xlt.contracts.baselines import (
+    BASELINE_KEY,
+    RANDOM_INIT,
+    UNIGRAM_PREFIX,
+    UNIGRAM_SELF,
+    baselines_path,
+    empty_baselines,
+    merge_baselines,
+    read_baselines,
+    stored_settings,
+    write_baselines,
+)
+from xlt.contracts.languages import languages_in_tier
+from xlt.errors import XltError
 from xlt.evaluation.evalset import EvalSetSpec, load_eval_set
 from xlt.evaluation.plan import EvalOptions, ModelJob, plan_evaluation
-from xlt.evaluation.runner import Reporter, SilentReporter, eval_settings
-from xlt.workspace import Workspace, atomic_write_text, write_parquet
+from xlt.evaluation.runner import eval_settings
+from xlt.locks import exclusive
+from xlt.progress import NullReporter, Reporter
+from xlt.workspace import Workspace
 
 if TYPE_CHECKING:
     import numpy as np
 
-BASELINES_FILE = "baselines.parquet"
-BASELINE_SETTINGS_FILE = "baselines.settings.json"
-RANDOM_INIT = "random_init"
-UNIGRAM_SELF = "unigram:self"
-UNIGRAM_PREFIX = "unigram:"
+TASK = "baselines"
 RANDOM_INIT_SEED = 0
 # Add-one (Laplace) smoothing over the tokenizer's vocabulary, as xlt.training.baselines does.
 SMOOTHING = 1.0
@@ -59,71 +70,6 @@ COUNT_BLOCKS = 20_000
 # real targets.
 MAX_COUNT_DRAWS = 10
 COUNT_SEED = 0  # mask seed of the counted text (independent of the eval seeds)
-
-BASELINE_SCHEMA: dict[str, pl.DataType] = {
-    "lr_lang": pl.String(),
-    "baseline": pl.String(),
-    "source_lang": pl.String(),
-    "perplexity": pl.Float64(),
-    "loss": pl.Float64(),
-    "n_tokens": pl.Int64(),
-    "model": pl.String(),
-    "eval_seed": pl.Int64(),
-}
-BASELINE_KEY = ("lr_lang", "baseline", "model", "eval_seed")
-
-
-def baselines_path(workspace: Workspace) -> Any:
-    """``results/baselines.parquet``."""
-    return workspace.results_dir / BASELINES_FILE
-
-
-def empty_baselines() -> pl.DataFrame:
-    """A baselines table with no rows and its schema."""
-    return pl.DataFrame(schema=BASELINE_SCHEMA)
-
-
-def read_baselines(workspace: Workspace) -> pl.DataFrame:
-    """The stored baselines (empty if there are none), cast to :data:`BASELINE_SCHEMA`."""
-    path = baselines_path(workspace)
-    if not path.exists():
-        return empty_baselines()
-    try:
-        frame = pl.read_parquet(path)
-    except Exception as exc:  # truncated or foreign file
-        raise InputError(f"cannot read baselines {path}: {exc}", "delete it; it is recomputed") from exc
-    if missing := set(BASELINE_SCHEMA) - set(frame.columns):
-        raise InputError(f"baselines {path} lack columns {sorted(missing)}", "delete it; it is recomputed")
-    return frame.select([pl.col(name).cast(dtype) for name, dtype in BASELINE_SCHEMA.items()])
-
-
-def stored_settings(workspace: Workspace) -> dict[str, Any] | None:
-    """The eval-set settings the stored baselines were computed with (None if unknown)."""
-    try:
-        value = json.loads((workspace.results_dir / BASELINE_SETTINGS_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def matching_baselines(workspace: Workspace) -> pl.DataFrame:
-    """Stored baselines, but only if computed on the same eval sets as ``results/perplexity.parquet``.
-
-    What `xlt evaluate` shows without ``--baselines``; empty when the settings differ or are unknown.
-    """
-    from xlt.evaluation.runner import SETTINGS_FILE
-
-    try:
-        matrix = json.loads((workspace.results_dir / SETTINGS_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return empty_baselines()
-    mine = stored_settings(workspace)
-    if mine is None or mine != matrix:
-        return empty_baselines()
-    try:
-        return read_baselines(workspace)
-    except InputError:
-        return empty_baselines()
 
 
 def unigram_score(counts_labels: np.ndarray, eval_labels: np.ndarray, vocab_size: int) -> tuple[float, int]:
@@ -185,8 +131,7 @@ def _hr_languages(workspace: Workspace, jobs: list[ModelJob]) -> list[str]:
     langs = sorted({job.hr_lang for job in jobs if not job.is_base and job.hr_lang})
     if langs or not workspace.languages_path.is_file():
         return langs
-    frame = pl.read_parquet(workspace.languages_path, columns=["iso3", "tier"])
-    return sorted(frame.filter(pl.col("tier") == "hr")["iso3"].to_list())
+    return languages_in_tier(workspace, "hr")
 
 
 def compute_baselines(
@@ -200,7 +145,13 @@ def compute_baselines(
     rows computed with other eval-set settings are replaced (with a warning). A language or HR text that
     cannot be used is warned about and skipped. Returns the rows of the selected languages and seeds.
     """
-    reporter = reporter or SilentReporter()
+    reporter = reporter or NullReporter()
+    with exclusive(workspace.results_lock, "results/perplexity.parquet"):
+        return _compute(workspace, options, reporter)
+
+
+def _compute(workspace: Workspace, options: EvalOptions, reporter: Reporter) -> pl.DataFrame:
+    """The body of :func:`compute_baselines`, under the results lock."""
     plan = plan_evaluation(workspace, replace(options, include_base=True))
     settings = eval_settings(plan, options)
     existing = read_baselines(workspace)
@@ -213,12 +164,12 @@ def compute_baselines(
     hr_langs = _hr_languages(workspace, plan.jobs)
     bases = [job for job in plan.jobs if job.is_base]
     per_base = len(plan.lr_langs) * len(seeds) * (2 + len(hr_langs))
-    reporter.start(len(bases) * per_base)
+    reporter.start(TASK, len(bases) * per_base)
     stored = {"frame": existing}
 
     def commit(rows: list[dict[str, Any]]) -> None:  # after each base model: a kill keeps what was done
-        stored["frame"] = _merge(stored["frame"], rows)
-        _store(workspace, stored["frame"], settings)
+        stored["frame"] = merge_baselines(stored["frame"], rows)
+        write_baselines(workspace, stored["frame"], settings)
 
     scorer = _BaselineScorer(workspace, options, plan.input_length, plan.lr_langs, seeds, reporter, done)
     for job in bases:
@@ -226,22 +177,9 @@ def compute_baselines(
             commit(rows)
     if stale or not baselines_path(workspace).exists():  # stale rows must not stay next to a new matrix
         commit([])
+    reporter.finish(TASK)
     merged = stored["frame"]
     return merged.filter(pl.col("lr_lang").is_in(plan.lr_langs) & (pl.col("eval_seed") < options.eval_seeds))
-
-
-def _merge(existing: pl.DataFrame, rows: list[dict[str, Any]]) -> pl.DataFrame:
-    new = pl.DataFrame(rows, schema=BASELINE_SCHEMA) if rows else empty_baselines()
-    return (
-        pl.concat([existing, new], how="vertical")
-        .unique(subset=list(BASELINE_KEY), keep="first", maintain_order=True)
-        .sort(["model", "baseline", "lr_lang", "eval_seed"])
-    )
-
-
-def _store(workspace: Workspace, frame: pl.DataFrame, settings: dict[str, Any]) -> None:
-    write_parquet(frame, baselines_path(workspace))
-    atomic_write_text(workspace.results_dir / BASELINE_SETTINGS_FILE, json.dumps(settings, indent=2) + "\n")
 
 
 class _BaselineScorer:
@@ -283,20 +221,20 @@ class _BaselineScorer:
         }
         total = len(self.lr_langs) * len(self.seeds) * len(baselines)
         if not todo:
-            self.reporter.advance(total, f"baselines of {job.name}: already computed")
+            self.reporter.advance(TASK, total, f"baselines of {job.name}: already computed")
             return []
         try:
             loaded = load_model(job.spec, self.workspace, **job.load_kwargs)
         except Exception as exc:  # missing/corrupt base: one line, go on
             message = exc.message if isinstance(exc, XltError) else f"{type(exc).__name__}: {exc}"
             self.reporter.warn(f"no baselines for {job.name}: {message}")
-            self.reporter.advance(total, f"baselines of {job.name}: skipped")
+            self.reporter.advance(TASK, total, f"baselines of {job.name}: skipped")
             return []
         label = job.label or loaded.label
         todo = {cell for cell in todo if (cell[0], cell[1], label, cell[2]) not in self.done}
         rows = self._random_init(job, loaded, label, todo)
         rows += self._unigrams(loaded.tokenizer, label, hr_langs, todo)
-        self.reporter.advance(total, f"baselines of {job.name}: done")
+        self.reporter.advance(TASK, total, f"baselines of {job.name}: done")
         return rows
 
     def eval_set(self, tokenizer: Any, key: str, lang: str, seed: int) -> dict[str, np.ndarray] | None:
@@ -325,7 +263,7 @@ class _BaselineScorer:
             model = loaded.model  # a fresh base already is the random init the run started from
         else:
             # build_tiny_model = MT5ForConditionalGeneration(config) plus mT5's untied-head init
-            # (std d_model ** -0.5), so the first loss is near ln(vocab) as in real mT5 (NOTES.md).
+            # (std d_model ** -0.5), so the first loss is near ln(vocab) as in real mT5 (see its docstring).
             model = build_tiny_model(copy.deepcopy(loaded.model.config), RANDOM_INIT_SEED)
         device = process_state().device
         model = prepare_for_scoring(model, resolve_precision(self.options.precision, device), device)
@@ -335,7 +273,7 @@ class _BaselineScorer:
             arrays = self.eval_set(loaded.tokenizer, key, lang, seed)
             if arrays is None:
                 continue
-            self.reporter.advance(0, f"random init × {lang}")
+            self.reporter.advance(TASK, 0, f"random init × {lang}")
             score = score_eval_set(model, arrays, self.options.batch_size, device)
             rows.append(_row(lang, RANDOM_INIT, None, score.loss, score.n_tokens, label, seed))
         return rows
@@ -355,7 +293,7 @@ class _BaselineScorer:
             cells = sorted((lang, seed) for lang, n, seed in todo if n == name)
             if not cells:
                 continue
-            self.reporter.advance(0, f"unigram {hr}: counting")
+            self.reporter.advance(TASK, 0, f"unigram {hr}: counting")
             try:
                 counts = counted_labels(self.workspace, tokenizer, hr, "train", spec0)
             except XltError as exc:
@@ -395,46 +333,3 @@ def _row(
         "model": model,
         "eval_seed": seed,
     }
-
-
-def baseline_label(baseline: str, source_lang: str | None) -> str:
-    """How the matrix names a baseline row: ``random init``, ``unigram spa``, ``unigram self (oracle)``."""
-    if baseline == RANDOM_INIT:
-        return "random init"
-    if baseline == UNIGRAM_SELF:
-        return "unigram self (oracle)"
-    return f"unigram {source_lang or baseline.removeprefix(UNIGRAM_PREFIX)}"
-
-
-def baseline_summary(baselines: pl.DataFrame) -> pl.DataFrame:
-    """One row per (model, baseline, LR language): mean and std perplexity over eval seeds."""
-    return (
-        baselines.group_by(["model", "baseline", "source_lang", "lr_lang"])
-        .agg(
-            pl.col("perplexity").mean().alias("perplexity"),
-            pl.col("perplexity").std().alias("perplexity_std"),
-            pl.col("n_tokens").sum().alias("n_tokens"),
-        )
-        .with_columns(
-            pl.col("baseline")
-            .replace_strict({RANDOM_INIT: 0, UNIGRAM_SELF: 2}, default=1, return_dtype=pl.Int64)
-            .alias("_order")
-        )
-        .sort(["model", "_order", "baseline", "lr_lang"])
-        .drop("_order")
-    )
-
-
-__all__ = [
-    "BASELINE_SCHEMA",
-    "RANDOM_INIT",
-    "UNIGRAM_SELF",
-    "baseline_label",
-    "baseline_summary",
-    "baselines_path",
-    "compute_baselines",
-    "counted_labels",
-    "matching_baselines",
-    "read_baselines",
-    "unigram_score",
-]

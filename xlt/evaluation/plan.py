@@ -5,18 +5,31 @@ Light (json, polars; no torch): the command validates options and the TUI can pr
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Literal
+from enum import StrEnum
+from typing import Any
 
-from xlt.errors import UsageError, WorkspaceError
-from xlt.evaluation.results import BASE_RUN_ID
+from xlt.contracts.languages import languages_in_tier
+from xlt.contracts.perplexity import BASE_RUN_ID
+from xlt.contracts.runs import checkpoint_dirs, in_workspace, read_run_config
+from xlt.errors import InputError, UsageError, WorkspaceError
 from xlt.workspace import Workspace
 
-Precision = Literal["auto", "bf16", "fp32"]
-Split = Literal["train", "valid"]
+
+class Precision(StrEnum):
+    """Scoring precision: bf16 where the hardware has it natively (``auto``), or forced."""
+
+    AUTO = "auto"
+    BF16 = "bf16"
+    FP32 = "fp32"
+
+
+class Split(StrEnum):
+    """Which split of an LR language's corpus is scored."""
+
+    TRAIN = "train"
+    VALID = "valid"
+
 
 # Defaults, each with its reason.
 DEFAULT_INPUT_LENGTH = 128  # tokens per corrupted input; overridden by the runs' own input length
@@ -35,12 +48,12 @@ class EvalOptions:
     lr_langs: tuple[str, ...] | None = None  # ISO 639-3; None = tier "lr" of corpus/languages.parquet
     # LR languages are never pretrained on, so their train split is unseen text too, and ~9× larger than
     # valid: a bigger, lower-variance eval set. `valid` stays available for a strictly held-out set.
-    split: Split = "train"
+    split: Split = Split.TRAIN
     input_length: int | None = None  # None: the runs' configured input length, else DEFAULT_INPUT_LENGTH
     max_blocks: int = DEFAULT_MAX_BLOCKS
     eval_seeds: int = 1  # mask draws: seeds 0 .. eval_seeds-1
     batch_size: int | None = None  # None: as large as the logits budget allows (scoring.auto_batch_size)
-    precision: Precision = "auto"
+    precision: Precision = Precision.AUTO
     include_base: bool = True
 
     def __post_init__(self) -> None:
@@ -52,9 +65,9 @@ class EvalOptions:
             raise UsageError(f"--batch-size must be at least 1, got {self.batch_size}")
         if self.input_length is not None and self.input_length < 8:
             raise UsageError(f"--input-length must be at least 8, got {self.input_length}")
-        if self.split not in ("train", "valid"):
+        if self.split not in tuple(Split):
             raise UsageError(f"--split must be train or valid, got {self.split!r}")
-        if self.precision not in ("auto", "bf16", "fp32"):
+        if self.precision not in tuple(Precision):
             raise UsageError(f"--precision must be auto, bf16 or fp32, got {self.precision!r}")
 
 
@@ -93,14 +106,6 @@ class EvalPlan:
     warnings: list[str] = field(default_factory=list)
 
 
-def read_run_config(path: Path) -> dict[str, Any]:
-    """A run's config.json as a dict (ValueError if it is not a JSON object)."""
-    value = json.loads(path.read_text(encoding="utf-8"))
-    if not isinstance(value, dict):
-        raise ValueError("not a JSON object")
-    return value
-
-
 def _find_int(config: dict[str, Any], keys: tuple[str, ...]) -> int | None:
     """The first of `keys` found in a run config, searching nested sections breadth-first
     (pretrain writes ``config.data.input_length``)."""
@@ -130,32 +135,6 @@ def _fresh_kwargs(config: dict[str, Any]) -> dict[str, Any]:
     return kwargs
 
 
-def _in_workspace(workspace: Workspace, value: Any) -> str | None:
-    """A path of a run config as given, or under the workspace root when it is relative and exists there
-    (a moved workspace keeps working); other specs (`base`, hub ids) unchanged."""
-    if not value:
-        return None
-    text = str(value)
-    path = Path(text)
-    if not path.is_absolute() and (workspace.root / path).exists():
-        return str(workspace.root / path)
-    return text
-
-
-def checkpoint_dirs(run_dir: Path) -> list[tuple[int, Path]]:
-    """(step, path) of every `checkpoints/step-N` directory, complete or not, in step order.
-
-    Unlike modeling.checkpoints.iter_checkpoints this keeps directories without model.safetensors, so
-    that a broken checkpoint is reported instead of silently missing from the matrix.
-    """
-    found = []
-    for path in (run_dir / "checkpoints").glob("step-*"):
-        match = re.fullmatch(r"step-(\d+)", path.name)
-        if match and path.is_dir():
-            found.append((int(match.group(1)), path))
-    return sorted(found)
-
-
 def _lr_languages(workspace: Workspace, options: EvalOptions) -> list[str]:
     if options.lr_langs is not None:
         return list(dict.fromkeys(options.lr_langs))
@@ -165,10 +144,7 @@ def _lr_languages(workspace: Workspace, options: EvalOptions) -> list[str]:
             f"no language table at {path}: the LR languages are not known",
             "run `xlt clean` first, or name them with --lr",
         )
-    import polars as pl
-
-    frame = pl.read_parquet(path, columns=["iso3", "tier"])
-    return sorted(frame.filter(pl.col("tier") == "lr")["iso3"].to_list())
+    return languages_in_tier(workspace, "lr")
 
 
 def plan_evaluation(workspace: Workspace, options: EvalOptions) -> EvalPlan:
@@ -187,24 +163,23 @@ def plan_evaluation(workspace: Workspace, options: EvalOptions) -> EvalPlan:
     for run_id in run_ids:
         if wanted_runs is not None and run_id not in wanted_runs:
             continue
-        config_path = workspace.run_dir(run_id) / "config.json"
         try:
-            config = read_run_config(config_path)
-        except (OSError, ValueError) as exc:
-            warnings.append(f"skipped run {run_id}: cannot read {config_path} ({exc})")
+            config = read_run_config(workspace.run_dir(run_id))
+        except InputError as exc:
+            warnings.append(f"skipped run {run_id}: {exc.message}")
             continue
         hr_lang = config.get("hr_lang")
         if options.hr_langs is not None and hr_lang not in options.hr_langs:
             continue
         label = str(config.get("model") or "")
-        base_spec = _in_workspace(workspace, config.get("base_model"))
+        base_spec = in_workspace(workspace, config.get("base_model"))
         if length := _find_int(config, ("inputs_length", "input_length")):
             lengths.add(length)
         if options.include_base and base_spec and label and label not in bases:
             bases[label] = ModelJob(
                 BASE_RUN_ID, None, BASE_RUN_ID, 0, str(base_spec), label, load_kwargs=_fresh_kwargs(config)
             )
-        tokenizer = _in_workspace(workspace, config.get("tokenizer"))
+        tokenizer = in_workspace(workspace, config.get("tokenizer"))
         for step, path in checkpoint_dirs(workspace.run_dir(run_id)):
             if options.checkpoints is not None and path.name not in options.checkpoints:
                 continue

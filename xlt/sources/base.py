@@ -58,7 +58,8 @@ class Skipped:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.origin}: {self.reason}"
+        # A reason that already starts with its place ("file.conllu:12: ...") is not prefixed again.
+        return self.reason if self.reason.startswith(f"{self.origin}:") else f"{self.origin}: {self.reason}"
 
 
 @dataclass

@@ -4,19 +4,30 @@ A sentence's text is its ``# text =`` comment when present, else its surface wor
 tokens: a multiword token's form stands for the words it spans, empty nodes (``8.1``) are left out,
 and ``SpaceAfter=No`` glues tokens. Language: the ``UD_`` folder name, else the file-name prefix
 (``kpv_lattice-ud-train.conllu``), else ``--lang``.
+
+Every token row is checked before `conllu` parses it: the CoNLL-U format has ten tab-separated fields
+(universaldependencies.org/format.html), and `conllu` itself accepts rows with fewer; a bad row is an
+`InputError` naming the file and line.
 """
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from xlt.errors import InputError, UnknownLanguageError
 from xlt.languages import Language, from_ud_folder, resolve
 from xlt.sources.archives import iter_units
 from xlt.sources.base import Chunk, ReadContext, Skipped, Unit
 from xlt.sources.textio import decode
+
+if TYPE_CHECKING:
+    from conllu.models import TokenList
+
+# The ten fields of a CoNLL-U token row, in order.
+FIELDS = ("ID", "FORM", "LEMMA", "UPOS", "XPOS", "FEATS", "HEAD", "DEPREL", "DEPS", "MISC")
+_FORMAT_HINT = "a CoNLL-U row has 10 tab-separated fields: " + " ".join(FIELDS)
 
 
 def units(inputs: list[str], ctx: ReadContext) -> Iterable[Unit | Skipped]:
@@ -27,25 +38,55 @@ def units(inputs: list[str], ctx: ReadContext) -> Iterable[Unit | Skipped]:
 def parse(unit: Unit, ctx: ReadContext) -> list[Chunk]:
     """The sentences of one CoNLL-U file."""
     language = language_of(unit, ctx)
-    text, encoding = decode(unit.data(), unit.origin)
-    if encoding not in {"utf-8", "utf-8-sig"}:
-        ctx.notes.append(f"{unit.origin}: not UTF-8, decoded as {encoding}")
-    return [Chunk(language.iso3, list(sentences(text, unit.origin)), encoding=encoding)]
+    decoded = decode(unit.data(), unit.origin, language.iso3)
+    if decoded.note:
+        ctx.notes.append(decoded.note)
+    return [Chunk(language.iso3, list(sentences(decoded.text, unit.origin)), encoding=decoded.encoding)]
 
 
 def sentences(text: str, origin: str) -> Iterator[str]:
     """Sentence texts of a CoNLL-U document (``# text`` or rebuilt from the tokens)."""
-    import conllu
-    from conllu.exceptions import ParseException
+    for sentence in read_sentences(text, origin):
+        line = sentence.metadata.get("text")
+        line = " ".join((line or "").split()) or surface(sentence)
+        if line:
+            yield line
 
-    try:
-        for sentence in conllu.parse_incr(io.StringIO(text)):
-            line = sentence.metadata.get("text")
-            line = " ".join((line or "").split()) or surface(sentence)
-            if line:
-                yield line
-    except ParseException as exc:
-        raise InputError(f"{origin}: malformed CoNLL-U ({exc})") from exc
+
+def read_sentences(text: str, origin: str) -> Iterator[TokenList]:
+    """The sentences of a CoNLL-U document, parsed row by row with `conllu`, each row checked first.
+
+    A row with other than ten tab-separated fields, or one `conllu` cannot parse (a bad ID or HEAD), is
+    an `InputError` naming ``origin:line``.
+    """
+    from conllu.exceptions import ParseException
+    from conllu.models import Metadata, TokenList
+    from conllu.parser import DEFAULT_FIELD_PARSERS, DEFAULT_FIELDS, parse_comment_line, parse_line
+
+    tokens: list = []  # type: ignore[type-arg]
+    metadata = Metadata()
+    for number, raw in enumerate(text.split("\n"), start=1):
+        line = raw.rstrip("\r")
+        if not line.strip():
+            if tokens:
+                yield TokenList(tokens, metadata, default_fields=DEFAULT_FIELDS)
+            tokens, metadata = [], Metadata()  # comments without tokens (document headers) are dropped
+            continue
+        if line.startswith("#"):
+            for key, value in parse_comment_line(line):
+                metadata[key] = value
+            continue
+        fields = line.split("\t")
+        if len(fields) != len(FIELDS):
+            spaces = " (fields separated by spaces, not tabs)" if len(fields) == 1 and "  " in line else ""
+            count = f"{len(fields)} column{'s' if len(fields) != 1 else ''}"
+            raise InputError(f"{origin}:{number}: {count}{spaces}, CoNLL-U has 10", _FORMAT_HINT)
+        try:
+            tokens.append(parse_line(line, DEFAULT_FIELDS, dict(DEFAULT_FIELD_PARSERS)))
+        except ParseException as exc:
+            raise InputError(f"{origin}:{number}: {exc}", _FORMAT_HINT) from exc
+    if tokens:
+        yield TokenList(tokens, metadata, default_fields=DEFAULT_FIELDS)
 
 
 def surface(tokens: Iterable[dict]) -> str:  # type: ignore[type-arg]

@@ -8,7 +8,9 @@ with its events joined into utterances along the ``<common-timeline>``. Annotati
 
 Language: each speaker's ``<languages-used>`` (then ``<l1>``), else a language named in the project or
 transcription name or an archive/folder name, else ``--lang``. Files are parsed with entity
-resolution, DTD loading and network access off; files that declare entities are refused.
+resolution, DTD loading and network access off; files that declare entities are refused. The structure
+the EXMARaLDA basic-transcription DTD requires (``<head>``, ``<basic-body>`` with a
+``<common-timeline>``, events on its points) is checked, and a violation names the file and line.
 """
 
 from __future__ import annotations
@@ -86,7 +88,10 @@ def parse_xml(data: bytes, origin: str):  # type: ignore[no-untyped-def]
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
-        raise InputError(f"{origin}: malformed XML ({exc})", hint="check that the file is complete") from exc
+        where = f"{origin}:{exc.lineno}" if exc.lineno else origin
+        raise InputError(
+            f"{where}: malformed XML ({exc.msg})", hint="check that the file is complete"
+        ) from exc
     dtd = root.getroottree().docinfo.internalDTD
     if dtd is not None and any(True for _ in dtd.iterentities()):
         raise InputError(f"{origin}: declares XML entities, refused")
@@ -105,7 +110,18 @@ class Transcription:
 def read_transcription(root, origin: str) -> Transcription:  # type: ignore[no-untyped-def]
     """Speakers, names and utterances (in timeline order) of a basic-transcription element."""
     if root.tag != "basic-transcription":
-        raise InputError(f"{origin}: not an EXMARaLDA basic transcription (root element <{root.tag}>)")
+        raise InputError(
+            f"{origin}: not an EXMARaLDA basic transcription (root element <{root.tag}>)",
+            hint="pass .exb files saved by EXMARaLDA (segmented .exs files: export a basic transcription)",
+        )
+    for path in ("head", "basic-body", "basic-body/common-timeline"):
+        if root.find(path) is None:
+            element = path.split("/")[-1]
+            raise InputError(
+                f"{origin}:{root.sourceline}: <basic-transcription> has no <{element}>, which EXMARaLDA "
+                "requires (not an EXMARaLDA basic transcription, or an incomplete one)",
+                hint="export the transcription again from EXMARaLDA",
+            )
     speakers: dict[str, tuple[list[str], list[str]]] = {}
     for speaker in root.iterfind("head/speakertable/speaker"):
         used = [lang.get("lang", "") for lang in speaker.iterfind("languages-used/language")]
@@ -151,8 +167,9 @@ def _events(tier, timeline: dict[str, int], origin: str) -> list[tuple[int, int,
         start, end = timeline.get(event.get("start")), timeline.get(event.get("end"))
         if start is None or end is None:
             raise InputError(
-                f"{origin}: event {event.get('start')}-{event.get('end')} of tier {tier.get('id')} "
-                "points outside the common timeline"
+                f"{origin}:{event.sourceline}: event {event.get('start')}-{event.get('end')} of tier "
+                f"{tier.get('id')} points outside the common timeline",
+                hint="every event's start and end must be a <tli> of <common-timeline>",
             )
         events.append((start, end, _DOUBLE_PARENS.sub(" ", event.text or "")))
     events.sort(key=lambda e: (e[0], e[1]))

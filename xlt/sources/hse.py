@@ -2,7 +2,8 @@
 
 The archives hold JSON page objects, as one JSON list (or an object wrapping a list) or as JSON lines,
 each with a ``text`` field; texts are split into lines and sentences. Language: the archive (or file)
-name prefix, else ``--lang``.
+name prefix, else ``--lang``. A file in another layout is an `InputError` saying what it holds; a page
+whose ``text`` is not a string, or a JSON line that is not a page, names the page or line.
 """
 
 from __future__ import annotations
@@ -31,65 +32,110 @@ def units(inputs: list[str], ctx: ReadContext) -> Iterable[Unit | Skipped]:
 def parse(unit: Unit, ctx: ReadContext) -> list[Chunk]:
     """Sentences of every page in one JSON file."""
     language = language_of(unit, ctx)
-    text, encoding = decode(unit.data(), unit.origin)
-    if encoding not in {"utf-8", "utf-8-sig"}:
-        ctx.notes.append(f"{unit.origin}: not UTF-8, decoded as {encoding}")
+    decoded = decode(unit.data(), unit.origin, language.iso3)
+    if decoded.note:
+        ctx.notes.append(decoded.note)
     lines: list[str] = []
-    for page_text in page_texts(text, unit.origin):
+    for page_text in page_texts(decoded.text, unit.origin):
         lines.extend(split_sentences(page_text))
-    return [Chunk(language.iso3, lines, encoding=encoding)]
+    return [Chunk(language.iso3, lines, encoding=decoded.encoding)]
+
+
+_LAYOUT_HINT = (
+    'an HSE corpus file is a JSON list of pages ({"text": ...}), an object wrapping one, or JSON lines'
+)
 
 
 def page_texts(text: str, origin: str) -> Iterator[str]:
     """The text of each page object: a JSON document (list/object) or JSON lines."""
     try:
         document = json.loads(text)
-    except json.JSONDecodeError:
-        document = None
-        pages: Iterable[Any] = _json_lines(text, origin)
-    else:
-        pages = _pages(document)
+    except json.JSONDecodeError as exc:
+        if "\n" not in text.strip():  # one line: a broken document, not JSON lines
+            raise InputError(f"{origin}:{exc.lineno}: not valid JSON ({exc.msg})", _LAYOUT_HINT) from exc
+        yield from _json_lines(text, origin)
+        return
+    except RecursionError as exc:
+        raise InputError(f"{origin}: JSON nested too deeply to be an HSE corpus file", _LAYOUT_HINT) from exc
     found = False
-    for page in pages:
-        value = _text_of(page)
+    for where, page in _pages(document, "page"):
+        value = _text_of(page, f"{origin}: {where}")
         if value is not None:
             found = True
             yield value
     if not found:
-        raise InputError(f"{origin}: no page objects with a 'text' field", hint="is this an HSE corpus file?")
+        raise InputError(f"{origin}: no page objects with a 'text' field ({_shape(document)})", _LAYOUT_HINT)
 
 
-def _json_lines(text: str, origin: str) -> Iterator[Any]:
-    for number, line in enumerate(text.splitlines(), start=1):
+def _json_lines(text: str, origin: str) -> Iterator[str]:
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
-            yield json.loads(line)
+            page = json.loads(line)
         except json.JSONDecodeError as exc:
             raise InputError(
-                f"{origin}: neither a JSON document nor JSON lines (line {number}: {exc.msg})"
+                f"{origin}:{number}: not valid JSON ({exc.msg}); the file is neither one JSON document "
+                "nor JSON lines",
+                _LAYOUT_HINT,
             ) from exc
+        except RecursionError as exc:
+            raise InputError(f"{origin}:{number}: JSON nested too deeply", _LAYOUT_HINT) from exc
+        value = _text_of(page, f"{origin}:{number}")
+        if value is None:
+            raise InputError(f"{origin}:{number}: not a page object ({_shape(page)})", _LAYOUT_HINT)
+        yield value
 
 
-def _pages(document: Any) -> Iterator[Any]:
+def _pages(document: Any, label: str) -> Iterator[tuple[str, Any]]:
+    """(where, page) of every page object, with its place ("page 3") for messages."""
     if isinstance(document, list):
-        yield from document
+        for index, item in enumerate(document, start=1):
+            if isinstance(item, list):
+                yield from _pages(item, f"{label} {index}, item")
+            else:
+                yield f"{label} {index}", item
     elif isinstance(document, dict):
-        if _text_of(document) is not None:
-            yield document
-        else:  # a wrapper such as {"pages": [...]} or {"<url>": {...}, ...}
-            for value in document.values():
-                yield from _pages(value) if isinstance(value, list | dict) else ()
+        if any(key in document for key in TEXT_KEYS):
+            yield label, document
+        else:  # a wrapper such as {"pages": [...]}, {"<url>": {...}, ...} or tsakorpus' {"sentences": [...]}
+            for key, value in document.items():
+                if isinstance(value, list | dict):
+                    yield from _pages(value, f"{key!r}" if label == "page" else f"{label}, {key!r}")
 
 
-def _text_of(page: Any) -> str | None:
+def _text_of(page: Any, where: str) -> str | None:
+    """The text of a page; a page whose text field holds something else than a string is an error."""
     if isinstance(page, str):
         return page
     if isinstance(page, dict):
         for key in TEXT_KEYS:
-            if isinstance(page.get(key), str):
-                return page[key]
+            if key in page:
+                value = page[key]
+                if isinstance(value, str):
+                    return value
+                if value is None:
+                    return None  # an empty page: nothing to collect, nothing wrong
+                raise InputError(
+                    f"{where}: {key!r} is {_shape(value)}, not a string", "each page's text is a JSON string"
+                )
     return None
+
+
+def _shape(value: Any) -> str:
+    """What a JSON value is, in a few words (for messages about unexpected layouts)."""
+    if isinstance(value, dict):
+        keys = ", ".join(repr(k) for k in list(value)[:5]) + (", …" if len(value) > 5 else "")
+        return f"an object with keys {keys}" if value else "an empty object"
+    if isinstance(value, list):
+        return f"a list of {len(value)} item(s)"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "true/false"
+    if value is None:
+        return "null"
+    return "a number"
 
 
 def language_of(unit: Unit, ctx: ReadContext) -> Language:

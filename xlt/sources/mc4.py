@@ -4,11 +4,16 @@ From the hub: ``load_dataset("allenai/c4", <config>, split="train", streaming=Tr
 ``--download``; the config is the language's mC4 name, e.g. ``kv``, ``iw``). Local mC4 JSON-lines files
 (``c4-kv.tfrecord-00000-of-00001.json.gz``) go through the same streaming code path with
 ``load_dataset("json", data_files=...)``. Documents are split into sentences until ``max_lines`` lines
-or ``max_bytes`` UTF-8 bytes are collected.
+or ``max_bytes`` UTF-8 bytes are collected. A local file that `datasets` cannot read is scanned once
+more with `json` to name the line at fault.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gzip
+import json
+import logging
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -65,7 +70,8 @@ def parse(unit: Unit, ctx: ReadContext) -> list[Chunk]:
     max_lines, max_bytes = _caps(ctx)
     lines: list[str] = []
     size = 0
-    for text in _texts(stream(unit.payload), unit.origin):
+    local = Path(unit.origin) if _kind == "json" else None
+    for text in _texts(stream(unit.payload), unit.origin, local):
         for line in split_sentences(text):
             lines.append(line)
             size += len(line.encode("utf-8")) + 1
@@ -84,17 +90,82 @@ def stream(payload: tuple[str, str, Language]) -> Iterable[dict[str, Any]]:
     return load_dataset("json", data_files=where, split="train", streaming=True)
 
 
-def _texts(records: Iterable[dict[str, Any]], origin: str) -> Iterator[str]:
+_HINT = 'mC4 files hold one JSON object with a "text" field per line'
+
+
+def _texts(records: Iterable[dict[str, Any]], origin: str, local: Path | None = None) -> Iterator[str]:
+    count = 0
     try:
-        for record in records:
-            text = record.get("text")
-            if not isinstance(text, str):
-                raise InputError(f"{origin}: a record has no 'text' field (not mC4 JSON lines)")
-            yield text
+        with _quiet_json_loader() if local is not None else contextlib.nullcontext():
+            for record in records:
+                count += 1
+                text = record.get("text")
+                if not isinstance(text, str):
+                    where = f"{origin}:{_line_of(local, count)}" if local is not None else origin
+                    raise InputError(f"{where}: a record has no 'text' field (not mC4 JSON lines)", _HINT)
+                yield text
     except InputError:
         raise
     except Exception as exc:  # datasets wraps JSON and file errors in its own exception classes
-        raise InputError(f"{origin}: could not read the stream ({type(exc).__name__}: {exc})") from exc
+        if local is not None:
+            raise _bad_line(local) from exc
+        raise InputError(
+            f"{origin}: could not read the stream ({_words(exc)})", "check --lang and the network"
+        ) from exc
+
+
+@contextlib.contextmanager
+def _quiet_json_loader() -> Iterator[None]:
+    """datasets logs a failed JSON file at ERROR level before raising; the raised error is reported."""
+    logger = logging.getLogger("datasets.packaged_modules.json.json")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _open_lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rb") as handle:  # type: ignore[operator]
+        yield from enumerate(handle, start=1)
+
+
+def _line_of(path: Path, record: int) -> int:
+    """The line number of the `record`-th record (blank lines hold none)."""
+    seen = 0
+    for number, line in _open_lines(path):
+        if line.strip():
+            seen += 1
+            if seen == record:
+                return number
+    return record
+
+
+def _bad_line(path: Path) -> InputError:
+    """The first line of a local JSON-lines file that is not a JSON object, as an InputError."""
+    try:
+        for number, line in _open_lines(path):
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                return InputError(f"{path}:{number}: not valid JSON ({_words(exc)})", _HINT)
+            except RecursionError:
+                return InputError(f"{path}:{number}: JSON nested too deeply", _HINT)
+            if not isinstance(value, dict):
+                return InputError(f"{path}:{number}: not a JSON object", _HINT)
+    except (OSError, EOFError) as exc:
+        return InputError(f"{path}: truncated or unreadable ({_words(exc)})", "download it again")
+    return InputError(f"{path}: could not be read as JSON lines", _HINT)
+
+
+def _words(exc: BaseException) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return exc.msg
+    return " ".join(str(exc).split()) or "unreadable"
 
 
 def _caps(ctx: ReadContext) -> tuple[int, int]:

@@ -206,7 +206,13 @@ def english() -> list[str]:
 @functools.lru_cache(maxsize=1)
 def _english() -> tuple[str, ...]:
     """Prose sentences of Python's language reference (pydoc topics): headings and code left out."""
-    from pydoc_data.topics import topics
+    try:
+        from pydoc_data.topics import topics
+    except ImportError as exc:  # some distributions split the standard library into packages
+        raise InputError(
+            f"the sample's English text needs Python's standard module pydoc_data ({exc})",
+            hint="use a complete Python installation (Debian/Ubuntu: the libpython3 stdlib package)",
+        ) from exc
 
     lines: list[str] = []
     for key in sorted(topics):

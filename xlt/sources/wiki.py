@@ -4,7 +4,8 @@ Reads the ``AA/wiki_00`` files (also ``.bz2`` from ``--compress``), loose, in fo
 Each document's title line is dropped, and whatever markup wikiextractor left is removed: HTML tags,
 ``{{templates}}``, ``[[links|label]]`` (the label stays), ``[[Category:…]]`` and file links, tables.
 Paragraphs are split into sentences. Language: the dump name (``kvwiki-20240101-…``), else the
-document's URL host (``kv.wikipedia.org``), else ``--lang``.
+document's URL host (``kv.wikipedia.org``), else ``--lang``. Structure is checked line by line: text
+outside a ``<doc>``, a ``<doc>`` opened inside another or never closed (a cut-off file) names the line.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ from xlt.sources.textio import decode, split_sentences
 _WIKI_FILE = re.compile(r"^wiki_\d+(\.bz2|\.gz|\.json|\.jsonl|\.txt)?$|\.jsonl?$", re.IGNORECASE)
 _DUMP_NAME = re.compile(r"^([a-z][a-z_\-]*?)wiki(?:-\d{8}|-latest|$|[-_.])", re.IGNORECASE)
 _URL_HOST = re.compile(r"https?://([a-z][a-z\-]*)\.wikipedia\.org", re.IGNORECASE)
-_DOC = re.compile(r"<doc\b([^>]*)>(.*?)</doc>", re.DOTALL)
+_DOC_OPEN = re.compile(r"^\s*<doc\b([^>]*)>")
+_DOC_CLOSE = "</doc>"
+_FORMAT_HINT = "wikiextractor writes <doc id=... url=... title=...> ... </doc> blocks, or --json lines"
 _ATTR = re.compile(r'(\w+)="([^"]*)"')
 
 
@@ -37,10 +40,12 @@ def units(inputs: list[str], ctx: ReadContext) -> Iterable[Unit | Skipped]:
 
 def parse(unit: Unit, ctx: ReadContext) -> list[Chunk]:
     """Sentences of every document in one output file, grouped by language."""
-    text, encoding = decode(unit.data(), unit.origin)
-    if encoding not in {"utf-8", "utf-8-sig"}:
-        ctx.notes.append(f"{unit.origin}: not UTF-8, decoded as {encoding}")
     dump_language = _dump_language(unit)
+    guess = dump_language or ctx.lang
+    decoded = decode(unit.data(), unit.origin, guess.iso3 if guess else None)
+    if decoded.note:
+        ctx.notes.append(decoded.note)
+    text, encoding = decoded.text, decoded.encoding
     by_language: dict[str, list[str]] = defaultdict(list)
     found = False
     for url, title, body in documents(text, unit.origin):
@@ -53,7 +58,9 @@ def parse(unit: Unit, ctx: ReadContext) -> list[Chunk]:
             )
         by_language[language.iso3].extend(split_sentences(clean_markup(body, title)))
     if not found:
-        raise InputError(f"{unit.origin}: no <doc> elements or JSON documents (not wikiextractor output)")
+        raise InputError(
+            f"{unit.origin}: no <doc> elements or JSON documents (not wikiextractor output)", _FORMAT_HINT
+        )
     return [Chunk(iso3, lines, encoding=encoding) for iso3, lines in sorted(by_language.items())]
 
 
@@ -66,14 +73,49 @@ def documents(text: str, origin: str) -> Iterator[tuple[str, str, str]]:
             try:
                 doc = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise InputError(f"{origin}: line {number} is not valid JSON ({exc.msg})") from exc
+                raise InputError(f"{origin}:{number}: not valid JSON ({exc.msg})", _FORMAT_HINT) from exc
+            except RecursionError as exc:
+                raise InputError(f"{origin}:{number}: JSON nested too deeply", _FORMAT_HINT) from exc
             if not isinstance(doc, dict) or not isinstance(doc.get("text"), str):
-                raise InputError(f"{origin}: line {number} has no 'text' field")
+                raise InputError(f"{origin}:{number}: no 'text' field", _FORMAT_HINT)
             yield str(doc.get("url", "")), str(doc.get("title", "")), doc["text"]
         return
-    for match in _DOC.finditer(text):
-        attrs = dict(_ATTR.findall(match.group(1)))
-        yield html.unescape(attrs.get("url", "")), html.unescape(attrs.get("title", "")), match.group(2)
+    yield from _doc_blocks(text, origin)
+
+
+def _doc_blocks(text: str, origin: str) -> Iterator[tuple[str, str, str]]:
+    """(url, title, text) of each ``<doc>`` block, read line by line so that faults have a line."""
+    opened: tuple[int, dict[str, str]] | None = None
+    body: list[str] = []
+    lines = text.split("\n")
+    if not any(_DOC_OPEN.match(line) for line in lines):
+        return  # not wikiextractor output at all: the caller says so
+    for number, line in enumerate(lines, start=1):
+        match = _DOC_OPEN.match(line)
+        if match:
+            if opened is not None:
+                raise InputError(
+                    f"{origin}:{opened[0]}: <doc> not closed before the next <doc> on line {number}",
+                    _FORMAT_HINT,
+                )
+            opened, body = (number, dict(_ATTR.findall(match.group(1)))), []
+            line = line[match.end() :]
+        if opened is None:
+            if line.strip():
+                raise InputError(f"{origin}:{number}: text outside <doc> … </doc>", _FORMAT_HINT)
+            continue
+        if _DOC_CLOSE in line:
+            head, _, tail = line.partition(_DOC_CLOSE)
+            body.append(head)
+            attrs = opened[1]
+            yield html.unescape(attrs.get("url", "")), html.unescape(attrs.get("title", "")), "\n".join(body)
+            opened, body = None, []
+            if tail.strip():
+                raise InputError(f"{origin}:{number}: text after </doc>", _FORMAT_HINT)
+        else:
+            body.append(line)
+    if opened is not None:
+        raise InputError(f"{origin}:{opened[0]}: <doc> not closed (the file is cut off?)", _FORMAT_HINT)
 
 
 _TEMPLATE = re.compile(r"\{\{[^{}]*\}\}")

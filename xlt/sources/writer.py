@@ -4,16 +4,20 @@ One manifest row per output file: source, iso3, origin, lines, chars, tokens (wh
 the output file, input_sha256 (what re-runs skip on), encoding of the input, path relative to the
 workspace, collected_at (UTC). Text files are written atomically before their manifest row, and
 output names derive from the input's hash, so a killed run that is re-run rewrites the same files.
+A failed write (full disk, read-only file system) raises a `WorkspaceError` naming the file
+(`xlt.errors.from_os_error`) and leaves no temporary file or empty directory behind.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from xlt.errors import WorkspaceError, from_os_error
 from xlt.sources.base import Chunk, Skipped
 from xlt.workspace import Workspace, atomic_write_bytes, write_parquet
 
@@ -98,7 +102,14 @@ class RawWriter:
         data = text.encode("utf-8")
         stem = chunk.name or _slug(origin)
         target = self.workspace.raw_lang_dir(self.source, chunk.iso3) / f"{stem}-{input_sha256[:10]}.txt"
-        atomic_write_bytes(target, data)
+        try:
+            atomic_write_bytes(target, data)
+        except WorkspaceError:  # a failed write, already named (xlt.workspace.atomic_open)
+            self._prune(target.parent)
+            raise
+        except OSError as exc:
+            self._prune(target.parent)
+            raise from_os_error(exc, "write", target) from exc
         row: dict[str, object] = {
             "source": self.source,
             "iso3": chunk.iso3,
@@ -119,6 +130,27 @@ class RawWriter:
         if self._unflushed >= FLUSH_EVERY:
             self.flush()
         return row
+
+    def forget(self, rows: list[dict[str, object]]) -> None:
+        """Take back rows written for a unit that failed half-way: their files and manifest rows."""
+        if not rows:
+            return
+        paths = {str(row["path"]) for row in rows}
+        self.rows = [r for r in self.rows if str(r["path"]) not in paths]
+        for path in paths:
+            target = self.workspace.root / path
+            with contextlib.suppress(OSError):
+                target.unlink(missing_ok=True)
+            self._prune(target.parent)
+        self._unflushed += 1
+
+    def _prune(self, directory: Path) -> None:
+        """Remove a language (and source) directory left empty, so `clean` does not see a language."""
+        for folder in (directory, directory.parent):
+            if folder == self.workspace.raw_dir:
+                break
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only succeeds when empty
 
     def mark_done(self, origin: str, input_sha256: str) -> None:
         """Remember an input as collected, after all its chunks are written.
@@ -158,7 +190,10 @@ class RawWriter:
         frame = (
             pl.DataFrame(self.rows, schema=schema, orient="row") if self.rows else pl.DataFrame(schema=schema)
         )
-        write_parquet(frame.sort("iso3", "path"), self.path)
+        try:
+            write_parquet(frame.sort("iso3", "path"), self.path)
+        except OSError as exc:
+            raise from_os_error(exc, "write", self.path) from exc
         self._unflushed = 0
 
 

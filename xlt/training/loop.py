@@ -4,7 +4,7 @@ One process on a CPU, or ``accelerate launch -m xlt pretrain ...`` on one or man
 code. Batches are built here (not by a prepared DataLoader) because which examples and masks a step sees
 is a pure function of (seed, step) — see :mod:`xlt.training.batches` — which makes resume exact.
 
-:meth:`TrainingRun.train` is the recipe: one optimizer step, then the step-gated side effects, each of
+:meth:`TrainingRun.steps` is the recipe: one optimizer step, then the step-gated side effects, each of
 which owns its step check (``maybe_log``, ``maybe_eval``, ``maybe_checkpoint``, ``maybe_stop``).
 """
 
@@ -173,7 +173,7 @@ class TrainingRun:
         self.lr, self.rate = 0.0, 0.0  # of the last optimizer step
 
     def train(self) -> RunResult:
-        """The recipe: validate the start, then step, log, validate, checkpoint, until done or stopped."""
+        """Run the steps with the run's events around them: `start`, then `end` or `error`."""
         started = time.perf_counter()
         self.emit(
             "start",
@@ -184,18 +184,7 @@ class TrainingRun:
         )
         self.reporter.start(self.task, total=self.total, completed=self.start)
         try:
-            if self.start == 0 and self.cfg.eval.at_start:
-                self.result.start_val_perplexity = self.validate(0)
-            for step in range(self.start, self.total):
-                loss = self.optimizer_step(step)
-                done = step + 1
-                self.maybe_log(done, loss)
-                self.maybe_eval(done)
-                self.maybe_checkpoint(done)
-                if self.hooks.after_step is not None:
-                    self.hooks.after_step(done, loss)
-                if self.maybe_stop(done):
-                    break
+            self.steps()
         except TrainingError:
             raise
         except KeyboardInterrupt:
@@ -211,17 +200,36 @@ class TrainingRun:
             if self.events is not None and self.result.final_step < self.total:
                 self.events.close()
         if not self.result.stopped:
-            self.emit(
-                "end",
-                self.total,
-                val_perplexity=self.result.final_val_perplexity,
-                final_loss=self.result.final_loss,
-                seconds=round(self.result.seconds, 2),
-            )
-            if self.events is not None:
-                self.events.close()
+            self.end()
         self.accelerator.free_memory()
         return self.result
+
+    def steps(self) -> None:
+        """The recipe: validate the start, then step, log, validate, checkpoint, until done or stopped."""
+        if self.start == 0 and self.cfg.eval.at_start:
+            self.result.start_val_perplexity = self.validate(0)
+        for step in range(self.start, self.total):
+            loss = self.optimizer_step(step)
+            done = step + 1
+            self.maybe_log(done, loss)
+            self.maybe_eval(done)
+            self.maybe_checkpoint(done)
+            if self.hooks.after_step is not None:
+                self.hooks.after_step(done, loss)
+            if self.maybe_stop(done):
+                return
+
+    def end(self) -> None:
+        """The `end` event of a finished run."""
+        self.emit(
+            "end",
+            self.total,
+            val_perplexity=self.result.final_val_perplexity,
+            final_loss=self.result.final_loss,
+            seconds=round(self.result.seconds, 2),
+        )
+        if self.events is not None:
+            self.events.close()
 
     def optimizer_step(self, step: int) -> float:
         """Optimizer step `step` (0-based) at its scheduled learning rate; the mean loss of all processes."""

@@ -8,7 +8,6 @@ may take its time; nothing here may import torch, transformers or accelerate.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -19,6 +18,12 @@ from typing import Any, Literal
 import polars as pl
 from rich.cells import cell_len
 
+from xlt.contracts import views
+from xlt.contracts.downstream import read_results as read_downstream
+from xlt.contracts.languages import read_languages
+from xlt.contracts.perplexity import BASE_RUN_ID, read_results
+from xlt.contracts.runs import CONFIG_FILE, RunInfo, maybe_read_run_config, run_dirs
+from xlt.errors import InputError
 from xlt.events import EVENTS_FILE, EventTail, RunSummary, summarize
 from xlt.languages import name_of
 from xlt.workspace import Workspace
@@ -82,6 +87,7 @@ class RunRow:
     seed: int | None
     summary: RunSummary
     mix: tuple[str, ...] = ()  # the base model's run: the HR languages it was trained on together
+    path: Path | None = None  # the run directory
 
     @property
     def hr_name(self) -> str:
@@ -93,15 +99,6 @@ class RunRow:
         if self.hr_lang:
             return self.hr_name
         return f"mix {'+'.join(self.mix)}" if self.mix else ""
-
-
-def read_run_config(path: Path) -> dict[str, Any]:
-    """A run's config.json as a dict; {} when missing or unreadable (a run being created)."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def restale(summary: RunSummary, stale_after_s: float, now: datetime) -> RunSummary:
@@ -184,85 +181,68 @@ def thin(points: Sequence[tuple[int, float]], limit: int = MAX_CURVE_POINTS) -> 
 
 
 class RunsWatcher:
-    """Every run of a workspace, followed incrementally; `poll` returns rows when anything changed.
-
-    `extra` are run directories outside runs/ (`models/base-run`, the embedded base model's pretraining by
-    `xlt pretrain --base`); they are listed under their path relative to the workspace.
-    """
+    """Every run of a workspace (the base model's run first), followed incrementally; `poll` returns rows
+    when anything changed."""
 
     def __init__(
         self,
-        runs_dir: Path,
+        workspace: Workspace,
         stale_after_s: float = 600.0,
         clock: Clock = utc_now,
-        extra: Sequence[Path] = (),
+        include_base: bool = True,
     ) -> None:
-        self.runs_dir = runs_dir
-        self.extra = list(extra)
+        self.workspace = workspace
+        self.include_base = include_base
         self.stale_after_s = stale_after_s
         self.clock = clock
-        self._followers: dict[str, RunFollower] = {}
-        self._configs: dict[str, tuple[Stamp, dict[str, Any]]] = {}
+        self._followers: dict[Path, RunFollower] = {}
+        self._configs: dict[Path, tuple[Stamp, dict[str, Any]]] = {}
         self._polled = False
 
-    def run_dirs(self) -> list[Path]:
-        """Run directories: those with a config.json or an events.jsonl (extra ones first)."""
-        runs = sorted(self.runs_dir.iterdir()) if self.runs_dir.is_dir() else []
-        return [
-            p
-            for p in [*self.extra, *runs]
-            if p.is_dir() and ((p / "config.json").exists() or (p / EVENTS_FILE).exists())
-        ]
-
-    def key(self, run_dir: Path) -> str:
-        """The row key of a run: its directory name, or `models/base` style for extra directories."""
-        return f"{run_dir.parent.name}/{run_dir.name}" if run_dir in self.extra else run_dir.name
-
-    def _config(self, key: str, run_dir: Path) -> tuple[bool, dict[str, Any]]:
-        path = run_dir / "config.json"
-        stamp = file_stamp(path)
-        cached = self._configs.get(key)
+    def _config(self, run_dir: Path) -> tuple[bool, dict[str, Any]]:
+        stamp = file_stamp(run_dir / CONFIG_FILE)
+        cached = self._configs.get(run_dir)
         if cached and cached[0] == stamp:
             return False, cached[1]
-        config = read_run_config(path)
-        self._configs[key] = (stamp, config)
+        config = maybe_read_run_config(run_dir)
+        self._configs[run_dir] = (stamp, config)
         return True, config
 
     def poll(self) -> list[RunRow] | None:
         """All runs as rows, or None when nothing changed since the last poll."""
-        dirs = {self.key(p): p for p in self.run_dirs()}
+        dirs = run_dirs(self.workspace, self.include_base)
         changed = not self._polled or set(dirs) != set(self._followers)
         self._polled = True
         rows = []
-        for key, run_dir in dirs.items():
-            follower = self._followers.get(key)
-            if follower is None:
-                follower = RunFollower(run_dir, self.stale_after_s, self.clock, run_id=key)
-                self._followers[key] = follower
-            changed |= follower.poll()
-            config_changed, config = self._config(key, run_dir)
+        for run_dir in dirs:
+            config_changed, config = self._config(run_dir)
             changed |= config_changed
-            rows.append(row_of(key, config, follower.summary))
+            info = RunInfo(run_dir, config)
+            follower = self._followers.get(run_dir)
+            if follower is None or follower.run_id != info.run_id:
+                follower = RunFollower(run_dir, self.stale_after_s, self.clock, run_id=info.run_id)
+                self._followers[run_dir] = follower
+                changed = True
+            changed |= follower.poll()
+            rows.append(row_of(info, follower.summary))
         for gone in set(self._followers) - set(dirs):
             del self._followers[gone]
             self._configs.pop(gone, None)
         return rows if changed else None
 
 
-def row_of(run_id: str, config: dict[str, Any], summary: RunSummary) -> RunRow:
-    """A runs-table row from a config.json dict and a summary (config's total_steps fills a gap)."""
-    if summary.total_steps is None and isinstance(config.get("total_steps"), int):
-        summary = replace(summary, total_steps=config["total_steps"])
-    seed = config.get("seed")
-    model = config.get("model") or config.get("base_model")
-    languages = config.get("languages")
+def row_of(info: RunInfo, summary: RunSummary) -> RunRow:
+    """A runs-table row from a run's config and its summary (config's total_steps fills a gap)."""
+    if summary.total_steps is None and info.total_steps is not None:
+        summary = replace(summary, total_steps=info.total_steps)
     return RunRow(
-        run_id=run_id,
-        hr_lang=config.get("hr_lang"),
-        model=str(model) if model is not None else None,
-        seed=seed if isinstance(seed, int) else None,
+        run_id=info.run_id,
+        hr_lang=info.hr_lang,
+        model=info.model,
+        seed=info.seed,
         summary=summary,
-        mix=tuple(sorted(languages)) if isinstance(languages, dict) and not config.get("hr_lang") else (),
+        mix=info.mix,
+        path=info.path,
     )
 
 
@@ -296,87 +276,56 @@ class Matrix:
 
     mode: MatrixMode
     checkpoints: list[str]
-    steps: list[int]
+    steps: list[int | None]  # None for matrices imported from elsewhere (no steps)
     langs: list[str]
     values: list[list[float | None]]
     best: list[int | None]
 
 
 def load_perplexity(path: Path) -> pl.DataFrame | None:
-    """results/perplexity.parquet, or None when it does not exist yet."""
-    if not path.exists():
-        return None
-    return pl.read_parquet(path)
+    """The results file, or None when it does not exist yet."""
+    return read_results(path) if path.exists() else None
 
 
 def matrix_subjects(frame: pl.DataFrame) -> list[Subject]:
     """Runs first (in name order), then HR languages (every seed of that language averaged)."""
-    trained = frame.filter(pl.col("run_id") != "base")
-    runs = (
-        trained.select("run_id", "hr_lang").unique().sort("run_id").iter_rows()
-        if "hr_lang" in frame.columns
-        else ((r, None) for r in trained["run_id"].unique().sort())
-    )
+    trained = frame.filter(pl.col("run_id") != BASE_RUN_ID)
     subjects = [
         Subject("run", run_id, f"run {run_id}" + (f" ({display_name(hr)})" if hr else ""))
-        for run_id, hr in runs
+        for run_id, hr in trained.select("run_id", "hr_lang").unique().sort("run_id").iter_rows()
     ]
-    if "hr_lang" in frame.columns:
-        for hr in trained["hr_lang"].drop_nulls().unique().sort():
-            subjects.append(Subject("hr", hr, f"HR {display_name(hr)} ({hr}), all seeds"))
+    for hr in trained["hr_lang"].drop_nulls().unique().sort():
+        subjects.append(Subject("hr", hr, f"HR {display_name(hr)} ({hr}), all seeds"))
     return subjects
 
 
-def zero_shot(frame: pl.DataFrame, models: Sequence[str] | None = None) -> dict[str, float]:
-    """Zero-shot perplexity per LR language (run_id `base`, mean over eval seeds) of the given models."""
-    base = frame.filter(pl.col("run_id") == "base")
-    if models is not None and "model" in frame.columns:
-        base = base.filter(pl.col("model").is_in(list(models)))
-    if base.is_empty():
-        return {}
-    table = base.group_by("lr_lang").agg(pl.col("perplexity").mean())
-    return dict(zip(table["lr_lang"], table["perplexity"], strict=True))
-
-
-def gain(perplexity: float, base: float) -> float:
-    """Gain over zero-shot: the per-cent reduction of perplexity, 100 * (1 - ppl / zero-shot ppl)."""
-    return 100.0 * (1.0 - perplexity / base)
+# One matrix row per checkpoint of the subject (several runs of an HR language are averaged).
+MATRIX_ROWS = ("checkpoint", "step", "model")
 
 
 def build_matrix(frame: pl.DataFrame, subject: Subject, mode: MatrixMode = "perplexity") -> Matrix:
     """The checkpoint × LR-language table of one subject (mean over eval seeds and, for HR, runs).
 
-    In perplexity mode the zero-shot row (`base`) comes first; in gain mode every value is compared with
-    it, so languages without a zero-shot perplexity get no value.
+    In perplexity mode the zero-shot row (`base`) of the subject's base model comes first; in gain mode
+    every value is the relative gain over it in per cent (:mod:`xlt.contracts.views`), so languages
+    without a zero-shot perplexity get no value.
     """
     column = "run_id" if subject.kind == "run" else "hr_lang"
     chosen = frame.filter(pl.col(column) == subject.key)
-    cells = chosen.group_by("checkpoint", "lr_lang").agg(pl.col("step").max(), pl.col("perplexity").mean())
-    langs = sorted(frame["lr_lang"].unique().to_list())
-    wide = cells.pivot(on="lr_lang", index=["checkpoint", "step"], values="perplexity").sort(
-        "step", "checkpoint"
+    base = frame.filter(pl.col("run_id") == BASE_RUN_ID).join(
+        chosen.select("model").unique(), on="model", how="semi", nulls_equal=True
     )
-    # Compare with the zero-shot rows of the same base model (a results file may hold several).
-    base = zero_shot(frame, chosen["model"].unique().to_list() if "model" in frame.columns else None)
+    gain = mode == "gain"
+    wide = views.perplexity_matrix(
+        pl.concat([base, chosen]), "rel_gain" if gain else "perplexity", rows=MATRIX_ROWS
+    )
+    langs = sorted(frame["lr_lang"].unique().to_list())
     rows: list[list[float | None]] = []
-    checkpoints: list[str] = []
-    steps: list[int] = []
-    if mode == "perplexity" and base:
-        checkpoints.append("base")
-        steps.append(0)
-        rows.append([base.get(lang) for lang in langs])
-    present = [lang for lang in langs if lang in wide.columns]
-    for record in wide.select("checkpoint", "step", *present).iter_rows(named=True):
-        checkpoints.append(str(record["checkpoint"]))
-        steps.append(int(record["step"]))
-        values = []
-        for lang in langs:
-            value = record.get(lang)
-            if value is not None and mode == "gain":
-                zero = base.get(lang)
-                value = gain(value, zero) if zero else None
-            values.append(value)
-        rows.append(values)
+    for record in wide.iter_rows(named=True):
+        values = [record.get(lang) for lang in langs]
+        rows.append([100.0 * v if gain and v is not None else v for v in values])
+    checkpoints = [str(c) for c in wide["checkpoint"].to_list()]
+    steps = [int(s) if s is not None else None for s in wide["step"].to_list()]
     return Matrix(mode, checkpoints, steps, langs, rows, best_rows(rows, len(langs), mode))
 
 
@@ -418,19 +367,24 @@ def named_table(name: str, path: Path, frame: pl.DataFrame) -> NamedTable:
 ANALYSIS_ORDER = ("donors", "recipients", "correlations", "overlap")
 
 
-def load_analysis(analysis_dir: Path, downstream_path: Path | None = None) -> list[NamedTable]:
+def load_analysis(workspace: Workspace) -> list[NamedTable]:
     """analysis/*.parquet (known tables first) plus results/downstream.parquet when it exists."""
+    analysis_dir = workspace.analysis_dir
     paths = sorted(analysis_dir.glob("*.parquet")) if analysis_dir.is_dir() else []
     rank = {name: i for i, name in enumerate(ANALYSIS_ORDER)}
     paths.sort(key=lambda p: (rank.get(p.stem, len(rank)), p.stem))
-    if downstream_path is not None and downstream_path.exists():
-        paths.append(downstream_path)
     tables = []
     for path in paths:
         try:
             tables.append(named_table(path.stem, path, pl.read_parquet(path)))
-        except Exception as exc:  # one broken file is reported and skipped; the others are shown
-            tables.append(NamedTable(path.stem, path, error=f"{type(exc).__name__}: {exc}"))
+        except (OSError, pl.exceptions.PolarsError) as exc:  # one broken file is reported; others shown
+            tables.append(NamedTable(path.stem, path, error=f"cannot read {path.name}: {exc}"))
+    path = workspace.downstream_path
+    if path.exists():
+        try:
+            tables.append(named_table(path.stem, path, read_downstream(workspace)))
+        except InputError as exc:
+            tables.append(NamedTable(path.stem, path, error=exc.message))
     return tables
 
 
@@ -446,11 +400,11 @@ TIER_ORDER = {"hr": 0, "lr": 1, "excluded": 2}
 LANGUAGE_COLUMNS = ("iso3", "name", "tier", "lines", "tokens", "sources")
 
 
-def load_languages(path: Path) -> NamedTable | None:
+def load_languages(workspace: Workspace) -> NamedTable | None:
     """corpus/languages.parquet sorted by tier (hr, lr, excluded) then by tokens; None when missing."""
-    if not path.exists():
+    if not workspace.languages_path.exists():
         return None
-    return named_table("languages", path, sort_languages(pl.read_parquet(path)))
+    return named_table("languages", workspace.languages_path, sort_languages(read_languages(workspace)))
 
 
 def sort_languages(frame: pl.DataFrame) -> pl.DataFrame:

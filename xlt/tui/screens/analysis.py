@@ -46,7 +46,7 @@ class AnalysisScreen(PollingScreen):
         if stamp == self._stamp and not force:
             return
         self._stamp = stamp
-        self.post_current(TablesLoaded(load_analysis(ws.analysis_dir, ws.downstream_path)))
+        self.post_current(TablesLoaded(load_analysis(ws)))
 
     @on(TablesLoaded)
     def _loaded(self, message: TablesLoaded) -> None:

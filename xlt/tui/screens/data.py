@@ -43,7 +43,7 @@ class DataScreen(PollingScreen):
         if self._loaded and stamp == self._stamp and not force:
             return
         self._stamp, self._loaded = stamp, True
-        self.post_current(LanguagesLoaded(load_languages(path)))
+        self.post_current(LanguagesLoaded(load_languages(self.config.workspace)))
 
     @on(LanguagesLoaded)
     def _loaded_languages(self, message: LanguagesLoaded) -> None:

@@ -37,9 +37,7 @@ class RunsScreen(PollingScreen):
 
     def on_mount(self) -> None:
         ws = self.config.workspace
-        self.watcher = RunsWatcher(
-            ws.runs_dir, self.config.stale_after_s, self.config.clock, extra=[ws.base_run_dir]
-        )
+        self.watcher = RunsWatcher(ws, self.config.stale_after_s, self.config.clock)
         super().on_mount()
 
     def load(self, force: bool) -> None:
@@ -60,8 +58,7 @@ class RunsScreen(PollingScreen):
 
     def open(self, run_id: str | None) -> None:
         """Push the live view of one run."""
-        if run_id is None or run_id not in self.rows:
+        row = self.rows.get(run_id) if run_id is not None else None
+        if row is None or row.path is None:
             return
-        ws = self.config.workspace
-        run_dir = ws.root / run_id if "/" in run_id else ws.run_dir(run_id)  # models/base-run
-        self.app.push_screen(RunScreen(run_dir, self.rows[run_id]))
+        self.app.push_screen(RunScreen(row.path, row))

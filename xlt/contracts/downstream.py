@@ -19,18 +19,21 @@ Columns (long format, like ``perplexity.parquet``):
 | time | str | ISO-8601 UTC time the row was written |
 
 Appending replaces an existing row with the same (task, run_id, checkpoint, src_lang, tgt_lang, metric)
-key, so that re-running a comparison never duplicates it. The read-modify-write holds a lock file, so two
-commands writing at once do not lose each other's rows.
+key, so that re-running a comparison never duplicates it. The read-modify-write holds a lock
+(`filelock`, https://py-filelock.readthedocs.io), so two commands writing at once do not lose each
+other's rows.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from pathlib import Path
+from typing import Any
 
+import polars as pl
+from filelock import FileLock
+
+from xlt.errors import InputError
 from xlt.workspace import Workspace, write_parquet
 
 KEY = ("task", "run_id", "checkpoint", "src_lang", "tgt_lang", "metric")
@@ -55,68 +58,47 @@ class ScoreRow:
     time: str = ""
 
 
-SCHEMA = {
-    "task": "str",
-    "run_id": "str",
-    "checkpoint": "str",
-    "src_lang": "str",
-    "tgt_lang": "str",
-    "metric": "str",
-    "score": "f64",
-    "signature": "str",
-    "n": "i64",
-    "model": "str",
-    "seed": "i64",
-    "data": "str",
-    "time": "str",
+SCHEMA: dict[str, pl.DataType] = {
+    "task": pl.String(),
+    "run_id": pl.String(),
+    "checkpoint": pl.String(),
+    "src_lang": pl.String(),
+    "tgt_lang": pl.String(),
+    "metric": pl.String(),
+    "score": pl.Float64(),
+    "signature": pl.String(),
+    "n": pl.Int64(),
+    "model": pl.String(),
+    "seed": pl.Int64(),
+    "data": pl.String(),
+    "time": pl.String(),
 }
 
 
-def _schema():  # type: ignore[no-untyped-def]
-    import polars as pl
-
-    types = {"str": pl.String, "f64": pl.Float64, "i64": pl.Int64}
-    return {name: types[kind] for name, kind in SCHEMA.items()}
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """An exclusive advisory lock beside `path` (POSIX); a no-op where fcntl is missing."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        yield
-        return
-    with (path.parent / f".{path.name}.lock").open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def read_results(workspace: Workspace):  # type: ignore[no-untyped-def]
-    """The downstream results as a polars DataFrame (empty, with the schema, when there are none)."""
-    import polars as pl
-
+def read_results(workspace: Workspace) -> pl.DataFrame:
+    """The downstream results (empty, with the schema, when there are none)."""
     path = workspace.downstream_path
     if not path.is_file():
-        return pl.DataFrame(schema=_schema())
-    return pl.read_parquet(path)
+        return pl.DataFrame(schema=SCHEMA)
+    try:
+        frame = pl.read_parquet(path)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise InputError(f"cannot read {path}: {exc}", "move it away; scores are recomputed") from exc
+    if missing := [c for c in SCHEMA if c not in frame.columns]:
+        raise InputError(f"{path} lacks the columns {', '.join(missing)}", "move it away")
+    return frame.select([pl.col(name).cast(dtype) for name, dtype in SCHEMA.items()])
 
 
 def append_results(workspace: Workspace, rows: list[ScoreRow]) -> int:
     """Add rows atomically, replacing rows with the same key; returns the number of rows in the file."""
-    import polars as pl
-
     if not rows:
         return len(read_results(workspace))
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    new = pl.DataFrame([{**asdict(r), "time": r.time or now} for r in rows], schema=_schema())
+    new = pl.DataFrame([{**asdict(r), "time": r.time or now} for r in rows], schema=SCHEMA)
     new = new.unique(subset=list(KEY), keep="last", maintain_order=True)
     path = workspace.downstream_path
-    with _locked(path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(path.parent / f".{path.name}.lock"):
         old = read_results(workspace)
         kept = old.join(new.select(KEY), on=list(KEY), how="anti") if len(old) else old
         merged = pl.concat([kept.select(list(SCHEMA)), new], how="vertical")
@@ -126,10 +108,8 @@ def append_results(workspace: Workspace, rows: list[ScoreRow]) -> int:
 
 def cached_scores(
     workspace: Workspace, task: str, run_id: str, checkpoint: str, src_lang: str, tgt_lang: str
-) -> dict[str, dict]:
+) -> dict[str, dict[str, Any]]:
     """Rows already stored for one (task, run, checkpoint, pair), keyed by metric."""
-    import polars as pl
-
     frame = read_results(workspace)
     if not len(frame):
         return {}

@@ -1,0 +1,83 @@
+"""xlt.locks: one process at a time on a run or results file, a clear line naming the holder."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from xlt.errors import LockedError
+from xlt.locks import exclusive, owner_path, read_owner
+
+HOLD = """
+import sys, time
+from pathlib import Path
+from xlt.locks import exclusive
+with exclusive(Path(sys.argv[1]), "the thing"):
+    print("held", flush=True)
+    time.sleep(60)
+"""
+
+
+def _holder(lock: Path) -> subprocess.Popen[str]:
+    process = subprocess.Popen([sys.executable, "-c", HOLD, str(lock)], stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None and process.stdout.readline().strip() == "held"
+    return process
+
+
+def test_second_process_is_refused_with_the_holder(tmp_path: Path) -> None:
+    """While another process holds the lock, acquiring fails at once naming its PID and host."""
+    lock = tmp_path / "run" / ".lock"
+    holder = _holder(lock)
+    try:
+        started = time.monotonic()
+        with (
+            pytest.raises(LockedError, match=rf"the thing is in use by PID {holder.pid} on host ") as info,
+            exclusive(lock, "the thing"),
+        ):
+            pass
+        assert time.monotonic() - started < 5  # refused at once, not after waiting
+        assert "\n" not in str(info.value) and "stop it" in str(info.value)
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_killed_holder_releases_the_lock(tmp_path: Path) -> None:
+    """SIGKILL gives the holder no chance to clean up, yet the lock is free and the note is replaced."""
+    lock = tmp_path / ".lock"
+    holder = _holder(lock)
+    assert read_owner(lock)["pid"] == holder.pid
+    os.kill(holder.pid, signal.SIGKILL)
+    holder.wait()
+    with exclusive(lock, "the thing"):
+        assert read_owner(lock)["pid"] == os.getpid()
+    assert not owner_path(lock).exists() and lock.exists()  # the lock file itself is never deleted
+
+
+def test_reentrant_within_a_process(tmp_path: Path) -> None:
+    """A library call that takes the lock inside a command that already holds it does not deadlock."""
+    lock = tmp_path / ".lock"
+    with exclusive(lock, "outer"), exclusive(lock, "inner"):
+        assert read_owner(lock)["pid"] == os.getpid()
+    assert not owner_path(lock).exists()
+
+
+def test_evaluate_on_a_locked_results_file_is_one_line(run_cli, ws) -> None:  # type: ignore[no-untyped-def]
+    """`xlt evaluate` while another process evaluates the same workspace: exit 1, one line, no traceback."""
+    holder = _holder(ws.results_lock)
+    try:
+        (ws.root / "models" / "base").mkdir(parents=True)
+        (ws.root / "models" / "base" / "config.json").write_text("{}")
+        code, _, err = run_cli("evaluate", "--lr", "nya")
+        assert code == 1
+        assert err.startswith("error: results/perplexity.parquet is in use by PID") and err.count("\n") == 1
+        assert "Traceback" not in err
+    finally:
+        holder.kill()
+        holder.wait()
