@@ -72,7 +72,9 @@ def build_workspace(root: Path, size: str, n_checkpoints: int, max_lines: int) -
     """Corpus, tokenizer and `n_checkpoints` saved models of one run; returns checkpoint dirs, label."""
     import polars as pl
 
-    from xlt.modeling import build_tiny_model, save_checkpoint, tiny_config, train_tokenizer
+    from xlt.modeling.build import build_tiny_model, tiny_config
+    from xlt.modeling.checkpoints import save_checkpoint
+    from xlt.modeling.tokenizers import train_tokenizer
 
     texts = lr_texts(max_lines)
     for lang in LR:

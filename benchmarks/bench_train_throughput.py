@@ -19,7 +19,7 @@ import time
 
 import torch
 
-from xlt.modeling import build_tiny_model, n_parameters, tiny_config
+from xlt.modeling.build import build_tiny_model, n_parameters, tiny_config
 from xlt.spans import compute_lengths
 from xlt.training.flops import matmul_peak_flops, train_step_flops
 

@@ -25,7 +25,7 @@ def _lines(n: int, seed: int = 0) -> list[str]:
 @pytest.fixture(scope="module")
 def tokenizer_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SentencePiece unigram tokenizer with T5 sentinels, trained once for this module."""
-    from xlt.modeling import train_tokenizer
+    from xlt.modeling.tokenizers import train_tokenizer
 
     path = tmp_path_factory.mktemp("tok") / "spm"
     train_tokenizer({"spa": _lines(400)}, path, vocab_size=300)
@@ -35,7 +35,7 @@ def tokenizer_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def tokenizer(tokenizer_dir: Path) -> Any:
     """The module's tokenizer, loaded from tokenizer.json."""
-    from xlt.modeling import load_tokenizer
+    from xlt.modeling.tokenizers import load_tokenizer
 
     return load_tokenizer(tokenizer_dir)
 
@@ -169,7 +169,7 @@ def test_missing_corpus_and_bad_split(ws: Workspace, tokenizer: Any) -> None:
 
 def test_tokenizer_key_follows_content_not_path(tmp_path: Path, tokenizer_dir: Path, tokenizer: Any) -> None:
     """A copy of the tokenizer elsewhere has the same key; an extra token changes it."""
-    from xlt.modeling import load_tokenizer
+    from xlt.modeling.tokenizers import load_tokenizer
 
     copy = tmp_path / "elsewhere"
     shutil.copytree(tokenizer_dir, copy)

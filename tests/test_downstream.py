@@ -16,7 +16,9 @@ FAST = {"steps": 6, "eval_every": 3, "valid_size": 8, "test_size": 12, "max_new_
 @pytest.fixture(scope="module")
 def tiny_ws(tmp_path_factory):
     """A workspace with two checkpoints of a tiny mT5 (d_model 64, 2+2 layers) of one run."""
-    from xlt.modeling import build_tiny_model, save_checkpoint, tiny_config, train_tokenizer
+    from xlt.modeling.build import build_tiny_model, tiny_config
+    from xlt.modeling.checkpoints import save_checkpoint
+    from xlt.modeling.tokenizers import train_tokenizer
     from xlt.workspace import Workspace
 
     root = tmp_path_factory.mktemp("downstream")
@@ -47,7 +49,7 @@ def test_mt_fine_tune_scores_with_signatures(tiny_ws):
     from xlt.contracts.downstream import read_results
     from xlt.downstream.mt import MTOptions, run_mt
 
-    options = MTOptions(**FAST, force=True, progress=False)
+    options = MTOptions(**FAST, force=True)
     result = run_mt(tiny_ws, _step(tiny_ws, 10), "elotl:axolotl", "spa", "nci", options)
     assert result.n == 12 and result.steps >= 3 and result.n_train > 200
     assert 0 <= result.bleu <= 100 and 0 < result.chrf <= 100
@@ -57,9 +59,7 @@ def test_mt_fine_tune_scores_with_signatures(tiny_ws):
     frame = read_results(tiny_ws).filter(task="mt", checkpoint="step-10")
     assert sorted(frame["metric"].to_list()) == ["bleu", "chrf++"]
     assert set(frame["signature"].to_list()) == {result.bleu_signature, result.chrf_signature}
-    again = run_mt(
-        tiny_ws, _step(tiny_ws, 10), "elotl:axolotl", "spa", "nci", MTOptions(**FAST, progress=False)
-    )
+    again = run_mt(tiny_ws, _step(tiny_ws, 10), "elotl:axolotl", "spa", "nci", MTOptions(**FAST))
     assert again.cached and again.chrf == pytest.approx(result.chrf)
     run_mt(tiny_ws, _step(tiny_ws, 10), "elotl:axolotl", "spa", "nci", options)
     assert len(read_results(tiny_ws).filter(task="mt", checkpoint="step-10")) == 2
@@ -68,7 +68,7 @@ def test_mt_fine_tune_scores_with_signatures(tiny_ws):
 def test_mt_labels_are_masked_with_minus_100(tiny_ws):
     """Label padding is -100 (ignored by the loss), never the pad id."""
     from xlt.downstream.mt import _encode
-    from xlt.modeling import load_tokenizer
+    from xlt.modeling.tokenizers import load_tokenizer
 
     tokenizer = load_tokenizer(Path(_step(tiny_ws, 10)))
     batch = _encode(
@@ -83,20 +83,41 @@ def test_mt_compare_checkpoints_and_save(tiny_ws, tmp_path):
     """Two checkpoints are scored on the same test split; --save writes a reloadable model."""
     from xlt.downstream.checkpoints import model_refs
     from xlt.downstream.mt import MTOptions, compare_checkpoints, run_mt
-    from xlt.modeling import load_model
+    from xlt.modeling.loading import load_model
 
     refs = model_refs(tiny_ws, "base", run="r1")
     assert [r.checkpoint for r in refs] == ["step-10", "step-20"]
-    options = MTOptions(**FAST, zero_shot=True, beams=2, force=True, progress=False)
+    options = MTOptions(**FAST, zero_shot=True, beams=2, force=True)
     results = compare_checkpoints(tiny_ws, refs, "elotl:axolotl", "spa", "nci", options)
     assert [r.ref.checkpoint for r in results] == ["step-10", "step-20"]
     assert results[0].samples[0][:2] == results[1].samples[0][:2]  # same test sentences
     assert all(r.steps == 0 for r in results)
     saved = tmp_path / "ft"
-    options = MTOptions(**{**FAST, "steps": 2}, save_dir=saved, progress=False)
+    options = MTOptions(**{**FAST, "steps": 2}, save_dir=saved)
     run_mt(tiny_ws, _step(tiny_ws, 20), "elotl:axolotl", "spa", "nci", options)
     assert (saved / "model.safetensors").is_file()
     assert load_model(str(saved)).model.config.d_model == 64
+
+
+def test_mt_fine_tuning_uses_the_pretraining_schedule_and_reports(tiny_ws, monkeypatch):
+    """Each fine-tuning step's lr comes from training.config.lr_at (warm-up, linear decay to zero), and
+    the reporter sees the fine-tuning and translation tasks start, advance and finish."""
+    from xlt.downstream.mt import MTOptions, run_mt
+    from xlt.progress import RecordingReporter
+    from xlt.training import optim
+    from xlt.training.config import lr_at
+
+    seen: list[float] = []
+    real_set_lr = optim.set_lr
+    monkeypatch.setattr(optim, "set_lr", lambda opt, lr: seen.append(lr) or real_set_lr(opt, lr))
+    options = MTOptions(**{**FAST, "steps": 20, "eval_every": 20}, lr=1e-3, force=True)
+    reporter = RecordingReporter()
+    result = run_mt(tiny_ws, _step(tiny_ws, 20), "elotl:axolotl", "spa", "nci", options, reporter=reporter)
+    assert result.steps == 20 and seen == [lr_at(step, 1e-3, 2, 20) for step in range(20)]
+    assert seen[1] == 1e-3 and seen[-1] == pytest.approx(1e-3 / 19)
+    fine_tune, translate = "fine-tune r1/step-20", "translate r1/step-20"
+    assert reporter.totals == reporter.done == {fine_tune: 20, translate: 12}
+    assert reporter.finished == [fine_tune, translate] and "loss" in reporter.info[fine_tune]
 
 
 TOY_WORDS = {
@@ -128,7 +149,7 @@ def test_pos_probe_learns_toy_treebank(tiny_ws, tmp_path, probe):
 
     train = _toy_treebank(tmp_path / "es_toy-ud-train.conllu", 150, 1)
     test = _toy_treebank(tmp_path / "es_toy-ud-test.conllu", 40, 2)
-    options = POSOptions(probe=probe, epochs=30, force=True, progress=False)  # type: ignore[arg-type]
+    options = POSOptions(probe=probe, epochs=30, force=True)  # type: ignore[arg-type]
     result = run_pos(tiny_ws, _step(tiny_ws, 10), str(train), str(test), options)
     assert (result.train_lang, result.test_lang) == ("spa", "spa")
     assert result.accuracy > 0.9 and result.f1 > 0.9
@@ -144,7 +165,7 @@ def test_pos_turkish_slice_is_sane(tiny_ws):
     from xlt.contracts.downstream import read_results
     from xlt.downstream.pos import POSOptions, run_pos
 
-    options = POSOptions(probe="mlp", max_train_sentences=400, max_test_sentences=150, progress=False)
+    options = POSOptions(probe="mlp", max_train_sentences=400, max_test_sentences=150)
     result = run_pos(tiny_ws, _step(tiny_ws, 20), "turkish-treebanks:web", "turkish-treebanks:wiki", options)
     test = read_conllu(turkish_treebank_path("wiki"), legacy_tags=True)[:150]
     tags = Counter(t for s in test for t in s.tags)

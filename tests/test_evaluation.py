@@ -40,13 +40,13 @@ def _lr_texts() -> dict[str, list[str]]:
 
 
 def _save(model, tokenizer, path: Path) -> None:  # type: ignore[no-untyped-def]
-    from xlt.modeling import save_checkpoint
+    from xlt.modeling.checkpoints import save_checkpoint
 
     save_checkpoint(model, tokenizer, path)
 
 
 def _tiny(vocab: int, seed: int):  # type: ignore[no-untyped-def]
-    from xlt.modeling import build_tiny_model, tiny_config
+    from xlt.modeling.build import build_tiny_model, tiny_config
 
     config = tiny_config(
         "tiny", vocab, d_model=32, d_ff=64, d_kv=16, num_layers=2, num_decoder_layers=2, num_heads=2
@@ -78,7 +78,7 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 @pytest.fixture(scope="session")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A workspace with 3 LR languages, a base model and two runs (spa: 2 checkpoints, eng: 1)."""
-    from xlt.modeling import train_tokenizer
+    from xlt.modeling.tokenizers import train_tokenizer
 
     root = tmp_path_factory.mktemp("evaluate") / "ws"
     texts = _lr_texts()
@@ -232,14 +232,14 @@ def test_token_loss_sum_in_chunks_equals_the_whole(monkeypatch: pytest.MonkeyPat
     import torch
     import torch.nn.functional as F  # noqa: N812
 
-    from xlt import modeling
+    from xlt.modeling import loss
 
     logits = torch.randn(23, 50, generator=torch.Generator().manual_seed(0)).bfloat16()
     labels = torch.randint(0, 50, (23,), generator=torch.Generator().manual_seed(1))
     labels[[3, 10, 22]] = -100
     whole = float(F.cross_entropy(logits.float(), labels, ignore_index=-100, reduction="sum"))
-    monkeypatch.setattr(modeling, "CE_CHUNK_FLOATS", 5 * 50)  # 5 rows per chunk: 5 chunks, the last of 3
-    assert float(modeling.token_loss_sum(logits, labels)) == pytest.approx(whole, rel=1e-6)
+    monkeypatch.setattr(loss, "CE_CHUNK_FLOATS", 5 * 50)  # 5 rows per chunk: 5 chunks, the last of 3
+    assert float(loss.token_loss_sum(logits, labels)) == pytest.approx(whole, rel=1e-6)
 
 
 def test_prepare_for_scoring_casts_weights_once() -> None:
@@ -302,7 +302,8 @@ def test_bad_checkpoint_and_tiny_language_are_skipped_with_a_warning(lws: Worksp
 
 def test_tokenizer_mismatch_is_skipped(lws: Workspace, tmp_path: Path) -> None:
     """A checkpoint saved with a different tokenizer is reported and left out of the matrix."""
-    from xlt.modeling import load_model, train_tokenizer
+    from xlt.modeling.loading import load_model
+    from xlt.modeling.tokenizers import train_tokenizer
 
     other = train_tokenizer(
         {"spa": _lr_texts()["spa"]}, tmp_path / "other-tok", vocab_size=200, max_sentences=500
@@ -379,7 +380,8 @@ def test_input_length_comes_from_the_runs(lws: Workspace) -> None:
 
 def test_one_zero_shot_row_per_base_model(lws: Workspace) -> None:
     """Runs from two different base models get one zero-shot row each, and gains against their own base."""
-    from xlt.modeling import build_tiny_model, load_model, tiny_config
+    from xlt.modeling.build import build_tiny_model, tiny_config
+    from xlt.modeling.loading import load_model
 
     tokenizer = load_model(str(lws.base_model_dir)).tokenizer
     config = tiny_config(
@@ -434,7 +436,8 @@ def test_two_process_accelerate_launch_matches_one_process(lws: Workspace, tmp_p
 @pytest.mark.slow
 def test_sample_corpus_end_to_end(run_cli, ws: Workspace) -> None:  # type: ignore[no-untyped-def]
     """collect sample -> clean -> pretrain (small model, 4 steps) -> evaluate --all-lr fills the matrix."""
-    from xlt.modeling import save_checkpoint, workspace_tokenizer
+    from xlt.modeling.checkpoints import save_checkpoint
+    from xlt.modeling.tokenizers import workspace_tokenizer
 
     assert run_cli("collect", "sample")[0] == 0
     assert run_cli("clean")[0] == 0

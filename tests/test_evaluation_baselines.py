@@ -38,7 +38,7 @@ def _texts() -> dict[str, list[str]]:
 
 
 def _tiny(vocab: int, seed: int):  # type: ignore[no-untyped-def]
-    from xlt.modeling import build_tiny_model, tiny_config
+    from xlt.modeling.build import build_tiny_model, tiny_config
 
     config = tiny_config(
         "tiny", vocab, d_model=32, d_ff=64, d_kv=16, num_layers=2, num_decoder_layers=2, num_heads=2
@@ -102,7 +102,8 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """LR nci and nya, HR Spanish text, a random base model, a trained spa run and an eng run (no text)."""
     import torch
 
-    from xlt.modeling import save_checkpoint, train_tokenizer
+    from xlt.modeling.checkpoints import save_checkpoint
+    from xlt.modeling.tokenizers import train_tokenizer
 
     root = tmp_path_factory.mktemp("baselines") / "ws"
     texts = _texts()
@@ -188,7 +189,7 @@ def test_unigram_spa_is_the_hand_computed_frequency_model(bws: Workspace) -> Non
     """unigram:spa equals add-one frequencies of Spanish target ids scored on the cached nci eval labels."""
     from xlt.data import tokenizer_key
     from xlt.evaluation.evalset import EvalSetSpec, eval_set_path
-    from xlt.modeling import load_tokenizer
+    from xlt.modeling.tokenizers import load_tokenizer
 
     frame, _ = _baselines(bws, lr_langs=("nci",), runs=("spa-1",))
     tokenizer = load_tokenizer(bws.base_model_dir)
@@ -208,14 +209,14 @@ def test_unigram_spa_is_the_hand_computed_frequency_model(bws: Workspace) -> Non
 
 def test_resume_skips_present_cells(bws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
     """A second run loads nothing; a deleted cell is recomputed alone; other eval sets replace the file."""
-    import xlt.modeling
     from xlt.evaluation import baselines as module
+    from xlt.modeling import loading
 
     first, _ = _baselines(bws, runs=("spa-1",))
     loads: list[str] = []
-    real_load = xlt.modeling.load_model
+    real_load = loading.load_model
     monkeypatch.setattr(
-        xlt.modeling, "load_model", lambda spec, *a, **k: loads.append(spec) or real_load(spec, *a, **k)
+        loading, "load_model", lambda spec, *a, **k: loads.append(spec) or real_load(spec, *a, **k)
     )
     again, _ = _baselines(bws, runs=("spa-1",))
     assert loads == [] and again.sort("lr_lang", "baseline").equals(first.sort("lr_lang", "baseline"))

@@ -22,7 +22,9 @@ def template_ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     """The sample corpus, its 400-piece tokenizer, and a saved 2-layer d_model-32 model (`tiny-model/`)."""
     from test_modeling import SMALL_SIZES
 
-    from xlt.modeling import build_tiny_model, save_checkpoint, tiny_config, workspace_tokenizer
+    from xlt.modeling.build import build_tiny_model, tiny_config
+    from xlt.modeling.checkpoints import save_checkpoint
+    from xlt.modeling.tokenizers import workspace_tokenizer
 
     ws = Workspace(tmp_path_factory.mktemp("cli-template") / "ws")
     sample_corpus(ws)

@@ -34,7 +34,7 @@ def test_signal_saves_state_and_raises_requeue_code(corpus_ws: Workspace, sig: s
 
     previous = signal.getsignal(sig)
     with pytest.raises(PreemptedError) as stopped:
-        pretrain(corpus_ws, "spa", test_config(steps=8), hooks=_signal_at(3, sig), progress=False)
+        pretrain(corpus_ws, "spa", test_config(steps=8), hooks=_signal_at(3, sig))
     assert stopped.value.exit_code == REQUEUE_EXIT_CODE == 75
     assert signal.getsignal(sig) == previous  # the loop put the old handler back
     run_dir = corpus_ws.run_dir("spa-tiny-s0")
@@ -54,10 +54,10 @@ def test_resume_after_preemption_matches_uninterrupted_run(corpus_ws: Workspace,
 
     other = Workspace(tmp_path / "other")
     shutil.copytree(corpus_ws.root, other.root)
-    [clean] = pretrain(other, "spa", test_config(steps=8), progress=False)
+    [clean] = pretrain(other, "spa", test_config(steps=8))
     with pytest.raises(PreemptedError):
-        pretrain(corpus_ws, "spa", test_config(steps=8), hooks=_signal_at(3, signal.SIGUSR2), progress=False)
-    [resumed] = pretrain(corpus_ws, "spa", test_config(steps=8), progress=False)
+        pretrain(corpus_ws, "spa", test_config(steps=8), hooks=_signal_at(3, signal.SIGUSR2))
+    [resumed] = pretrain(corpus_ws, "spa", test_config(steps=8))
     assert resumed.resumed_from == 4 and resumed.final_step == clean.final_step == 8
     for name in ("step-6", "step-8"):
         path = Path("checkpoints") / name / "model.safetensors"
@@ -72,6 +72,6 @@ def test_resume_after_preemption_matches_uninterrupted_run(corpus_ws: Workspace,
 def test_signal_at_the_last_step_finishes_the_run(corpus_ws: Workspace) -> None:  # noqa: F811
     """A signal during the last step does not stop a run that is done anyway: it ends normally."""
     hooks = _signal_at(3, signal.SIGUSR1)
-    [result] = pretrain(corpus_ws, "spa", test_config(steps=4), hooks=hooks, progress=False)
+    [result] = pretrain(corpus_ws, "spa", test_config(steps=4), hooks=hooks)
     events = read_events(corpus_ws.run_dir("spa-tiny-s0") / "events.jsonl")
     assert result.final_step == 4 and events[-1]["kind"] == "end"

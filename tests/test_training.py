@@ -85,7 +85,7 @@ test_config.__test__ = False  # a helper, not a test
 @pytest.fixture(scope="module")
 def template_ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     """The sample corpus with its 400-piece tokenizer trained once (SentencePiece is the slow part)."""
-    from xlt.modeling import workspace_tokenizer
+    from xlt.modeling.tokenizers import workspace_tokenizer
 
     ws = Workspace(tmp_path_factory.mktemp("template") / "ws")
     sample_corpus(ws)
@@ -148,7 +148,7 @@ def test_config_overrides_and_fp16_refused() -> None:
 
 def test_few_step_run_writes_events_checkpoints_config(corpus_ws: Workspace) -> None:
     """A 6-step run: config.json with sections and versions, events, 3 safetensors checkpoints, learning."""
-    [result] = pretrain(corpus_ws, "Spanish", test_config(), progress=False)
+    [result] = pretrain(corpus_ws, "Spanish", test_config())
     run_dir = corpus_ws.run_dir("spa-tiny-s0")
     assert result.run_id == "spa-tiny-s0" and result.final_step == 6
     config = json.loads((run_dir / "config.json").read_text())
@@ -164,7 +164,7 @@ def test_few_step_run_writes_events_checkpoints_config(corpus_ws: Workspace) -> 
         assert (run_dir / "checkpoints" / name / "tokenizer.json").is_file()
     assert result.final_val_perplexity < result.start_val_perplexity
     # Re-running a finished run skips it.
-    [again] = pretrain(corpus_ws, "spa", test_config(), progress=False)
+    [again] = pretrain(corpus_ws, "spa", test_config())
     assert again.skipped and again.final_val_perplexity == pytest.approx(result.final_val_perplexity)
 
 
@@ -173,7 +173,7 @@ def test_resume_after_crash_matches_uninterrupted_run(corpus_ws: Workspace) -> N
     import torch
     from safetensors.torch import load_file
 
-    [clean] = pretrain(corpus_ws, "spa", test_config(), progress=False)
+    [clean] = pretrain(corpus_ws, "spa", test_config())
     run_dir = corpus_ws.run_dir("spa-tiny-s0")
     clean_weights = load_file(run_dir / "checkpoints" / "step-6" / "model.safetensors")
 
@@ -182,10 +182,8 @@ def test_resume_after_crash_matches_uninterrupted_run(corpus_ws: Workspace) -> N
             raise RuntimeError("simulated crash")
 
     with pytest.raises(RuntimeError, match="simulated crash"):
-        pretrain(
-            corpus_ws, "spa", test_config(), resume=False, hooks=TrainHooks(after_step=crash), progress=False
-        )
-    [resumed] = pretrain(corpus_ws, "spa", test_config(), progress=False)
+        pretrain(corpus_ws, "spa", test_config(), resume=False, hooks=TrainHooks(after_step=crash))
+    [resumed] = pretrain(corpus_ws, "spa", test_config())
     assert resumed.resumed_from == 4 and resumed.final_step == clean.final_step == 6
     assert resumed.final_loss == pytest.approx(clean.final_loss, rel=1e-6)
     assert resumed.final_val_perplexity == pytest.approx(clean.final_val_perplexity, rel=1e-6)
@@ -204,12 +202,12 @@ def test_resume_refuses_a_pickled_state_with_the_fix(corpus_ws: Workspace) -> No
 
     crash = TrainHooks(after_step=stop_after_the_first_state)
     with pytest.raises(RuntimeError):
-        pretrain(corpus_ws, "spa", test_config(), hooks=crash, progress=False)
+        pretrain(corpus_ws, "spa", test_config(), hooks=crash)
     state = corpus_ws.run_dir("spa-tiny-s0") / "state"
     (state / "optimizer.json").unlink()
     (state / "optimizer.bin").write_bytes(b"\x80\x04pickle")
     with pytest.raises(TrainingError, match="not in xlt's format") as error:
-        pretrain(corpus_ws, "spa", test_config(), progress=False)
+        pretrain(corpus_ws, "spa", test_config())
     assert str(state) in error.value.message and "--restart" in (error.value.hint or "")
 
 
@@ -220,7 +218,7 @@ def test_nan_loss_stops_with_error_event(corpus_ws: Workspace) -> None:
         return loss * float("nan") if step == 3 else loss
 
     with pytest.raises(TrainingError, match="loss became nan at step 3"):
-        pretrain(corpus_ws, "spa", test_config(), hooks=TrainHooks(loss_transform=poison), progress=False)
+        pretrain(corpus_ws, "spa", test_config(), hooks=TrainHooks(loss_transform=poison))
     run_dir = corpus_ws.run_dir("spa-tiny-s0")
     assert read_events(run_dir / "events.jsonl")[-1]["kind"] == "error"
     assert (run_dir / "checkpoints" / "step-2" / "model.safetensors").is_file()
@@ -230,9 +228,9 @@ def test_changed_settings_refuse_to_resume(corpus_ws: Workspace) -> None:
     """Resuming a run with other settings is refused with the fix (--restart)."""
     crash = TrainHooks(after_step=lambda step, loss: (_ for _ in ()).throw(RuntimeError("stop")))
     with pytest.raises(RuntimeError):
-        pretrain(corpus_ws, "spa", test_config(), hooks=crash, progress=False)
+        pretrain(corpus_ws, "spa", test_config(), hooks=crash)
     with pytest.raises(UsageError, match="other settings"):
-        pretrain(corpus_ws, "spa", test_config(**{"optim.lr": 5e-3}), progress=False)
+        pretrain(corpus_ws, "spa", test_config(**{"optim.lr": 5e-3}))
 
 
 def test_base_model_trains_on_hr_mix_only(corpus_ws: Workspace) -> None:
@@ -241,12 +239,12 @@ def test_base_model_trains_on_hr_mix_only(corpus_ws: Workspace) -> None:
     cfg = base_config().with_overrides(
         {f"{s}.{k}": v for s, sec in cfg.to_dict().items() for k, v in sec.items()}
     )
-    result = pretrain_base(corpus_ws, cfg, progress=False)
+    result = pretrain_base(corpus_ws, cfg)
     info = json.loads((corpus_ws.base_model_dir / "xlt_base.json").read_text())
     assert set(result.languages) == {"spa", "ote"} and info["excluded_lr_languages"] == ["nci"]
     assert (corpus_ws.base_model_dir / "model.safetensors").is_file()
     assert result.label.startswith("base:") and info["val_perplexity"] is not None
-    [run] = pretrain(corpus_ws, "spa", test_config(steps=2, **{"model.spec": "auto"}), progress=False)
+    [run] = pretrain(corpus_ws, "spa", test_config(steps=2, **{"model.spec": "auto"}))
     assert run.run_id == "spa-base-s0"
     config = json.loads((corpus_ws.run_dir("spa-base-s0") / "config.json").read_text())
     assert config["model"] == result.label and config["base_model"] == str(corpus_ws.base_model_dir)
@@ -254,7 +252,7 @@ def test_base_model_trains_on_hr_mix_only(corpus_ws: Workspace) -> None:
 
 def test_train_flops_count_encoder_and_decoder_tokens() -> None:
     """6·params·tokens per part: encoder weights × input tokens, decoder and LM head × target tokens."""
-    from xlt.modeling import build_tiny_model, tiny_config
+    from xlt.modeling.build import build_tiny_model, tiny_config
     from xlt.training.flops import train_step_flops
 
     model = build_tiny_model(tiny_config("tiny", 500, **SMALL_SIZES), seed=0)
@@ -265,3 +263,110 @@ def test_train_flops_count_encoder_and_decoder_tokens() -> None:
     assert flops.decoder == 6 * 2 * (enc_layer + 4 * d * inner) * 2 * 4  # + cross-attention
     assert flops.lm_head == 6 * 500 * d * 2 * 4
     assert flops.attention == 3 * 2 * (2 * 4 * 10 * 10 * inner + 2 * 4 * (4 * 4 + 4 * 10) * inner)
+
+
+def test_should_stop_ends_after_the_step_and_resumes_bit_for_bit(corpus_ws: Workspace) -> None:
+    """A stop request after step 3 saves that step's state and ends there; the rerun equals a clean run."""
+    import torch
+    from safetensors.torch import load_file
+
+    from xlt.progress import RecordingReporter
+    from xlt.training.state import latest_state
+
+    [clean] = pretrain(corpus_ws, "spa", test_config())
+    run_dir = corpus_ws.run_dir("spa-tiny-s0")
+    clean_weights = load_file(run_dir / "checkpoints" / "step-6" / "model.safetensors")
+    done: list[int] = []
+    hooks = TrainHooks(after_step=lambda step, loss: done.append(step), should_stop=lambda: len(done) >= 3)
+    reporter = RecordingReporter()
+    [stopped] = pretrain(corpus_ws, "spa", test_config(), resume=False, hooks=hooks, reporter=reporter)
+    assert stopped.stopped and stopped.final_step == 3 and done == [1, 2, 3]
+    assert latest_state(run_dir) == 3 and stopped.checkpoints == ["step-2"]
+    assert "end" not in [e["kind"] for e in read_events(run_dir / "events.jsonl")]
+    assert reporter.totals == {"spa-tiny-s0": 6} and reporter.done == {"spa-tiny-s0": 3}
+    assert reporter.finished == ["spa-tiny-s0"] and "tok/s" in reporter.info["spa-tiny-s0"]
+    [resumed] = pretrain(corpus_ws, "spa", test_config())
+    assert resumed.resumed_from == 3 and resumed.final_step == 6 and not resumed.stopped
+    assert resumed.final_loss == clean.final_loss
+    resumed_weights = load_file(run_dir / "checkpoints" / "step-6" / "model.safetensors")
+    assert all(torch.equal(resumed_weights[name], clean_weights[name]) for name in clean_weights)
+
+
+def test_sweep_stale_tmp_removes_only_temporary_names(tmp_path: Path) -> None:
+    """Hidden `.tmp` files and folders go; visible names, other hidden names and subfolders stay."""
+    from xlt.workspace import sweep_stale_tmp
+
+    (tmp_path / ".config.json.k2j3.tmp").write_text("{")
+    (tmp_path / ".step-4.a8f1.tmp").mkdir()
+    (tmp_path / ".step-4.a8f1.tmp" / "model.safetensors").write_bytes(b"0" * 64)
+    (tmp_path / ".state-5.tmp").mkdir()
+    kept = [tmp_path / "notes.tmp", tmp_path / ".keep", tmp_path / ".events.jsonl.tmp.bak"]
+    for path in kept:
+        path.write_text("keep")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / ".x.y.tmp").write_text("below: not swept")
+    removed = sweep_stale_tmp(tmp_path)
+    assert sorted(p.name for p in removed) == [".config.json.k2j3.tmp", ".state-5.tmp", ".step-4.a8f1.tmp"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*(p.name for p in kept), "sub"])
+    assert (tmp_path / "sub" / ".x.y.tmp").is_file()
+    with pytest.raises(ValueError, match=r"hidden \.tmp names only"):
+        sweep_stale_tmp(tmp_path, "*")
+
+
+_KILL_IN_ATOMIC_DIR = """
+import os, signal, sys
+from pathlib import Path
+from xlt.workspace import atomic_dir
+
+with atomic_dir(Path(sys.argv[1])) as tmp:
+    (tmp / "model.safetensors").write_bytes(b"0" * 4096)
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+_KILL_IN_SAVE_STATE = """
+import os, signal, sys
+from pathlib import Path
+import torch
+from xlt.training.state import save_state
+
+class OneProcess:  # Accelerate's interface as save_state uses it; killed once every file is written
+    is_main_process, process_index, barriers = True, 0, 0
+
+    def wait_for_everyone(self):
+        self.barriers += 1
+        if self.barriers == 2:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    def unwrap_model(self, model):
+        return model
+
+model = torch.nn.Linear(4, 4)
+optimizer = torch.optim.AdamW(model.parameters())
+model(torch.ones(1, 4)).sum().backward()
+optimizer.step()
+save_state(OneProcess(), model, optimizer, Path(sys.argv[1]), int(sys.argv[2]))
+"""
+
+
+def test_leftovers_of_killed_writers_are_swept_by_the_next_run(corpus_ws: Workspace) -> None:
+    """A checkpoint writer and the state writer killed by SIGKILL leave temporary folders; the next run
+    of the same run removes them and keeps everything else."""
+    import signal
+    import subprocess
+    import sys
+
+    run_dir = corpus_ws.run_dir("spa-tiny-s0")
+    for script, args in (
+        (_KILL_IN_ATOMIC_DIR, [str(run_dir / "checkpoints" / "step-2")]),
+        (_KILL_IN_SAVE_STATE, [str(run_dir), "5"]),  # step 5 is no checkpoint: its name is never reused
+    ):
+        done = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, check=False)
+        assert done.returncode == -signal.SIGKILL, done.stderr.decode()[-2000:]
+    leftovers = [*run_dir.glob(".*.tmp"), *(run_dir / "checkpoints").glob(".*.tmp")]
+    assert sorted(p.name.split(".")[1] for p in leftovers) == ["state-5", "step-2"]
+    assert (run_dir / ".state-5.tmp" / "optimizer.safetensors").is_file()
+    (run_dir / "notes.txt").write_text("mine")
+    [result] = pretrain(corpus_ws, "spa", test_config())
+    assert result.final_step == 6 and (run_dir / "checkpoints" / "step-2" / "model.safetensors").is_file()
+    assert not [*run_dir.glob(".*.tmp"), *(run_dir / "checkpoints").glob(".*.tmp")]
+    assert (run_dir / "notes.txt").read_text() == "mine"

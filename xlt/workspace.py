@@ -247,3 +247,30 @@ def atomic_dir(path: str | os.PathLike[str]) -> Iterator[Path]:
         if (os_error := as_os_error(exc)) is not None and os_error.errno in _WRITE_ERRNOS:
             raise from_os_error(os_error, "write", target) from exc
         raise
+
+
+def sweep_stale_tmp(directory: str | os.PathLike[str], pattern: str = ".*.tmp") -> list[Path]:
+    """Remove what killed atomic writers left in `directory` (not below it); the paths removed.
+
+    `atomic_open` and `atomic_dir` write under ``.<name>.<random>.tmp`` beside their target (the resume
+    state writer, :mod:`xlt.training.state`, under ``.state-<step>.tmp``); a SIGKILL mid-write leaves that
+    name behind for good (a checkpoint folder is tens of MB). Only hidden names ending in ``.tmp`` are
+    ever removed: `pattern` must start with ``.`` and end with ``.tmp``. Call it where no other writer of
+    the same targets can be running (at the start of the one writer of a run, on its main process).
+    """
+    import shutil
+
+    if not (pattern.startswith(".") and pattern.endswith(".tmp")):
+        raise ValueError(f"sweep_stale_tmp removes hidden .tmp names only, not {pattern!r}")
+    root = Path(directory)
+    if not root.is_dir():
+        return []
+    removed = []
+    for path in sorted(root.glob(pattern)):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+        removed.append(path)
+    return removed

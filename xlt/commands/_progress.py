@@ -1,14 +1,17 @@
 """The rich implementation of the library's progress protocol (:mod:`xlt.progress`) for the CLI.
 
-One transient bar per task on stderr while it runs (a spinner when the total is unknown), warnings as
-one line each. When stderr is not a terminal no bars are drawn, so logs and scripts see only the
-warnings, one per line.
+One transient bar per task on stderr while it runs (a spinner when the total is unknown), removed when
+the task finishes so that the tables printed afterwards stay clean; warnings as one line each. When
+stderr is not a terminal no bars are drawn, so logs and scripts see only the warnings, one per line:
+rich wraps at 80 columns when it cannot ask a terminal for its width, so the console never wraps
+(``soft_wrap``), and a warning is printed as plain text (a ``[...]`` in it is not read as markup).
 """
 
 from __future__ import annotations
 
 from types import TracebackType
 
+from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -19,6 +22,7 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.text import Text
 
 from xlt.commands._common import err_console
 
@@ -26,7 +30,8 @@ from xlt.commands._common import err_console
 class RichReporter:
     """A :class:`xlt.progress.Reporter` on stderr; use it as a context manager around the work."""
 
-    def __init__(self, enabled: bool = True) -> None:
+    def __init__(self, enabled: bool = True, console: Console | None = None) -> None:
+        self.console = console or err_console
         self.progress = Progress(
             SpinnerColumn(),
             TextColumn("[bold]{task.description}"),
@@ -35,9 +40,9 @@ class RichReporter:
             TextColumn("{task.fields[info]}"),
             TimeElapsedColumn(),
             TimeRemainingColumn(),
-            console=err_console,
+            console=self.console,
             transient=True,
-            disable=not (enabled and err_console.is_terminal),
+            disable=not (enabled and self.console.is_terminal),
         )
         self.tasks: dict[str, TaskID] = {}
 
@@ -57,12 +62,16 @@ class RichReporter:
             self.tasks[task] = self.progress.add_task(task, total=total, completed=completed, info="")
 
     def advance(self, task: str, n: int = 1, info: str = "") -> None:
+        """Move `task` on by `n`; a non-empty `info` replaces its status text."""
         if task not in self.tasks:
             self.start(task)
-        self.progress.update(self.tasks[task], advance=n, info=info)
+        if info:
+            self.progress.update(self.tasks[task], advance=n, info=info)
+        else:
+            self.progress.update(self.tasks[task], advance=n)
 
     def warn(self, message: str) -> None:
-        self.progress.console.print(f"[yellow]warning:[/] {message}", highlight=False)
+        self.console.print(Text.assemble(("warning: ", "yellow"), message), soft_wrap=True)
 
     def finish(self, task: str) -> None:
         if task in self.tasks:

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from xlt.commands._common import SeedOpt, console, workspace
+from xlt.commands._progress import RichReporter
 from xlt.errors import UsageError
 
 if TYPE_CHECKING:
@@ -127,10 +128,11 @@ def mt(
         max_new_tokens=max_new_tokens, max_pairs=max_pairs, test_size=test_size, zero_shot=zero_shot,
         prefix=prefix, bf16=bf16, save_dir=save, seed=seed, force=force,
     )  # fmt: skip
-    results = compare_checkpoints(
-        ws, refs, pair, src, tgt, options,
-        src_column=src_column, tgt_column=tgt_column, src_file=src_file, tgt_file=tgt_file,
-    )  # fmt: skip
+    with RichReporter() as reporter:
+        results = compare_checkpoints(
+            ws, refs, pair, src, tgt, options, reporter=reporter,
+            src_column=src_column, tgt_column=tgt_column, src_file=src_file, tgt_file=tgt_file,
+        )  # fmt: skip
     _render_mt(results)
 
 
@@ -202,10 +204,11 @@ def pos(
         probe=probe, pooling=pooling, epochs=epochs, max_train_sentences=max_train_sentences,  # type: ignore[arg-type]
         max_test_sentences=max_test_sentences, seed=seed, force=force,
     )  # fmt: skip
-    results = compare_pos(
-        workspace(ctx), refs, train, test, options,
-        train_lang=train_lang, test_lang=test_lang, legacy_tags=legacy_tags,
-    )  # fmt: skip
+    with RichReporter() as reporter:
+        results = compare_pos(
+            workspace(ctx), refs, train, test, options,
+            train_lang=train_lang, test_lang=test_lang, legacy_tags=legacy_tags, reporter=reporter,
+        )  # fmt: skip
     first = results[0]
     table = Table(title=f"POS {first.train_lang} -> {first.test_lang} ({probe} probe, {pooling} pooling)")
     for column in ("model", "test words", "accuracy", "weighted F1", "Δ accuracy", "seconds"):

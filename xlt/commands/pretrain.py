@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Annotated
 
@@ -9,7 +10,9 @@ import typer
 from rich.table import Table
 
 from xlt.commands._common import SeedOpt, console, workspace
+from xlt.commands._progress import RichReporter
 from xlt.errors import UsageError
+from xlt.progress import NullReporter, Reporter
 
 _OPTIM = "Optimisation (defaults: the paper's for hub models, a CPU recipe for tiny/base)"
 _DATA = "Data"
@@ -115,6 +118,7 @@ def pretrain(
 
     Example: xlt pretrain --hr Spanish --runs 2
     """
+    from xlt.modeling.spec import ModelKind, ModelSpec
     from xlt.training import base_config, default_config, pretrain_base
     from xlt.training import pretrain as run_pretrain
 
@@ -132,7 +136,8 @@ def pretrain(
         )
     if runs < 1:
         raise UsageError("--runs must be at least 1")
-    if base and model not in ("auto", "tiny", "small"):
+    spec = ModelSpec.parse(model)
+    if base and not (spec.is_fresh or spec.kind is ModelKind.AUTO):
         raise UsageError("--base trains a fresh model: --model must be tiny or small")
     overrides = {
         "model.precision": precision,
@@ -155,24 +160,30 @@ def pretrain(
     ws = workspace(ctx)
     main = _is_main_process()
     log = console.print if main else None
+    # Every rank runs this command; only rank 0 draws (the library reports on the main process only).
+    reporting: contextlib.AbstractContextManager[Reporter] = (
+        RichReporter() if main else contextlib.nullcontext(NullReporter())
+    )
     if base:
-        cfg = base_config().with_overrides({**overrides, "model.spec": "tiny" if model == "auto" else model})
-        result = pretrain_base(ws, cfg, seed=seed, resume=not restart, log=log)
+        cfg = base_config().with_overrides({**overrides, "model.spec": model})  # auto: a tiny model
+        with reporting as reporter:
+            result = pretrain_base(ws, cfg, seed=seed, resume=not restart, reporter=reporter, log=log)
         if main:
             _render_base(result)
         return
-    from xlt.training import resolve_model_spec
-
-    chosen = resolve_model_spec(model, ws)  # auto -> base or tiny, so the recipe fits the model
+    chosen = spec.resolve(ws)  # auto -> base or tiny, so the recipe fits the model
     cfg = default_config(chosen).with_overrides(overrides)
-    if main and model == "auto":
+    if main and spec.kind is ModelKind.AUTO:
         why = (
             "the workspace base model"
-            if chosen == "base"
+            if chosen.kind is ModelKind.BASE
             else "no base model yet: `xlt pretrain --base` makes one"
         )
         console.print(f"model: {chosen} ({why})")
-    results = run_pretrain(ws, hr or "", cfg, runs=runs, resume=not restart, seed=seed, log=log)
+    with reporting as reporter:
+        results = run_pretrain(
+            ws, hr or "", cfg, runs=runs, resume=not restart, seed=seed, reporter=reporter, log=log
+        )
     if main:
         _render_runs(results)
 

@@ -1,6 +1,6 @@
 """Which models a downstream command compares, and how each is named in the results.
 
-A model spec is anything `xlt.modeling.load_model` takes: a hub id, a saved directory (every
+A model spec is anything `xlt.modeling.loading.load_model` takes: a hub id, a saved directory (every
 ``runs/<id>/checkpoints/step-N/`` is one), ``base`` (the workspace's embedded base model) or ``tiny``.
 """
 
@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xlt.errors import InputError, UsageError, WorkspaceError
+from xlt.modeling.spec import ModelKind, ModelSpec
 from xlt.workspace import Workspace
-
-FRESH = ("tiny", "small")
 
 
 @dataclass(frozen=True)
@@ -32,12 +31,13 @@ class ModelRef:
 
 def identify(spec: str, workspace: Workspace) -> ModelRef:
     """(run_id, checkpoint) of a spec: ``runs/X/checkpoints/step-N`` -> (X, step-N); base/hub -> base."""
-    if spec in FRESH:
+    parsed = ModelSpec.parse(spec)
+    if parsed.is_fresh:
         return ModelRef(spec, "random", "init")
-    if spec == "base":
+    if parsed.kind is ModelKind.BASE:
         return ModelRef(spec, "base", "base")
     path = Path(spec).expanduser()
-    if path.exists():
+    if parsed.is_path and path.exists():
         resolved = path.resolve()
         if resolved == workspace.base_model_dir.resolve():
             return ModelRef(str(path), "base", "base")
@@ -60,7 +60,7 @@ def _checkpoint_path(text: str, workspace: Workspace) -> str:
 
 def run_checkpoints(workspace: Workspace, run_id: str) -> list[str]:
     """Saved checkpoints of a run, in step order."""
-    from xlt.modeling import iter_checkpoints
+    from xlt.modeling.checkpoints import iter_checkpoints
 
     found = [str(path) for _, path in iter_checkpoints(workspace.run_dir(run_id))]
     if not found:

@@ -30,9 +30,9 @@ from typing import Any
 from xlt.contracts.downstream import ScoreRow, append_results, cached_scores
 from xlt.downstream.checkpoints import ModelRef
 from xlt.downstream.data import Pair, Splits, clean_pairs, load_parallel, split_pairs
-from xlt.downstream.progress import progress_bar
 from xlt.errors import InputError, TrainingError
 from xlt.languages import Language, resolve
+from xlt.progress import NullReporter, Reporter
 from xlt.workspace import Workspace
 
 # Models below this many parameters get the CPU-demo defaults (the embedded `tiny`/`small` models).
@@ -60,7 +60,6 @@ class MTOptions:
     bf16: bool = False
     save_dir: Path | None = None
     force: bool = False
-    progress: bool = True
 
     def resolved(self, n_params: int, n_train: int) -> MTOptions:
         """Fill the None fields for a model of `n_params` parameters and `n_train` training pairs.
@@ -163,7 +162,7 @@ def pick_pair(workspace: Workspace) -> tuple[str, str, str]:
     from xlt.errors import WorkspaceError
 
     try:
-        from xlt.modeling import corpus_languages
+        from xlt.modeling.tokenizers import corpus_languages
 
         lr = set(corpus_languages(workspace, ["lr"]))
     except WorkspaceError:
@@ -255,34 +254,37 @@ def translate(
     return out
 
 
-def _fine_tune(loaded: Any, splits: Splits, opts: MTOptions, prefix: str, label: str) -> tuple[Any, int, int]:
-    """Train on splits.train with early stopping on validation chrF++; returns (model, steps, best step)."""
+def _fine_tune(
+    loaded: Any, splits: Splits, opts: MTOptions, prefix: str, label: str, reporter: Reporter
+) -> tuple[Any, int, int]:
+    """Train on splits.train with early stopping on validation chrF++; returns (model, steps, best step).
+
+    The same Accelerator (precision) and learning-rate schedule as pretraining: linear warm-up over the
+    first tenth of the steps (at most 100), then linear decay to zero (:func:`xlt.training.config.lr_at`).
+    """
     import torch
-    from accelerate import Accelerator
+
+    from xlt.training.config import lr_at
+    from xlt.training.optim import make_accelerator, set_lr
 
     assert opts.steps and opts.batch_size and opts.lr and opts.max_length and opts.eval_every
     torch.manual_seed(opts.seed)
-    accelerator = Accelerator(mixed_precision="bf16" if opts.bf16 else "no")
+    accelerator = make_accelerator("bf16" if opts.bf16 else "fp32")
     model = loaded.model
     model.train()
     optimizer = torch.optim.AdamW(model.parameters(), lr=opts.lr, weight_decay=0.0)
     warmup = min(100, opts.steps // 10)
-    # Linear warmup then linear decay to zero (the usual seq2seq fine-tuning schedule).
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer,
-        lambda s: (
-            (s + 1) / (warmup + 1) if s < warmup else max(0.0, (opts.steps - s) / max(1, opts.steps - warmup))
-        ),
-    )
     model, optimizer = accelerator.prepare(model, optimizer)
     tokenizer = loaded.tokenizer
     valid = splits.valid[: opts.valid_size]
     best_chrf, best_step, best_state, bad = -1.0, 0, None, 0
     batches = _batches(splits.train, opts.batch_size, opts.seed)
     step = 0
-    with progress_bar(opts.progress) as bar:
-        task = bar.add_task(f"fine-tune {label}", total=opts.steps, info="")
+    task = f"fine-tune {label}"
+    reporter.start(task, total=opts.steps)
+    try:
         for step in range(1, opts.steps + 1):
+            set_lr(optimizer, lr_at(step - 1, opts.lr, warmup, opts.steps))
             batch = _encode(tokenizer, next(batches), opts.max_length, prefix, accelerator.device)
             loss = model(**batch).loss
             if not torch.isfinite(loss):
@@ -292,9 +294,8 @@ def _fine_tune(loaded: Any, splits: Splits, opts: MTOptions, prefix: str, label:
             accelerator.backward(loss)
             accelerator.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
-            schedule.step()
             optimizer.zero_grad(set_to_none=True)
-            bar.update(task, advance=1, info=f"loss {loss.item():.3f} best chrF++ {max(best_chrf, 0):.1f}")
+            reporter.advance(task, 1, info=f"loss {loss.item():.3f} best chrF++ {max(best_chrf, 0):.1f}")
             if valid and (step % opts.eval_every == 0 or step == opts.steps):
                 unwrapped = accelerator.unwrap_model(model)
                 hyps = translate(
@@ -315,6 +316,8 @@ def _fine_tune(loaded: Any, splits: Splits, opts: MTOptions, prefix: str, label:
                     bad += 1
                     if bad >= opts.patience:
                         break
+    finally:
+        reporter.finish(task)
     model = accelerator.unwrap_model(model)
     if best_state is not None:
         model.load_state_dict(best_state)
@@ -332,17 +335,21 @@ def score_model(
     tgt: Language,
     options: MTOptions,
     data_label: str,
+    reporter: Reporter | None = None,
 ) -> MTResult:
     """Fine-tune one model (unless zero-shot), translate the test split, score it and store the scores."""
+    reporter = reporter or NullReporter()
     if not options.force and options.save_dir is None:
         cached = cached_scores(workspace, "mt", ref.run_id, ref.checkpoint, src.iso3, tgt.iso3)
         if {"bleu", "chrf++"} <= set(cached):
-            bleu, chrf = cached["bleu"], cached["chrf++"]
+            old_bleu, old_chrf = cached["bleu"], cached["chrf++"]
             return MTResult(
-                ref, bleu["model"], src.iso3, tgt.iso3, bleu["data"], bleu["score"], chrf["score"],
-                bleu["signature"], chrf["signature"], bleu["n"], cached=True,
+                ref, old_bleu["model"], src.iso3, tgt.iso3, old_bleu["data"], old_bleu["score"],
+                old_chrf["score"], old_bleu["signature"], old_chrf["signature"], old_bleu["n"], cached=True,
             )  # fmt: skip
-    from xlt.modeling import load_model, n_parameters, save_checkpoint
+    from xlt.modeling.build import n_parameters
+    from xlt.modeling.checkpoints import save_checkpoint
+    from xlt.modeling.loading import load_model
 
     started = time.perf_counter()
     loaded = load_model(ref.spec, workspace, seed=options.seed)
@@ -350,10 +357,11 @@ def score_model(
     prefix = f"translate {src.name} to {tgt.name}: " if opts.prefix else ""
     model, steps, best_step = loaded.model, 0, 0
     if not opts.zero_shot:
-        model, steps, best_step = _fine_tune(loaded, splits, opts, prefix, ref.name)
+        model, steps, best_step = _fine_tune(loaded, splits, opts, prefix, ref.name, reporter)
     test = splits.test[: opts.test_size] if opts.test_size else splits.test
-    with progress_bar(opts.progress) as bar:
-        task = bar.add_task(f"translate {ref.name}", total=len(test), info=f"beams {opts.beams}")
+    task = f"translate {ref.name}"
+    reporter.start(task, total=len(test))
+    try:
         hyps = translate(
             model,
             loaded.tokenizer,
@@ -362,8 +370,10 @@ def score_model(
             max_new_tokens=opts.max_new_tokens or 64,
             max_length=opts.max_length or 128,
             prefix=prefix,
-            on_batch=lambda n: bar.update(task, advance=n),
+            on_batch=lambda n: reporter.advance(task, n, info=f"beams {opts.beams}"),
         )
+    finally:
+        reporter.finish(task)
     refs = [b for _, b in test]
     bleu, chrf = corpus_scores(hyps, refs)
     saved = None
@@ -395,7 +405,7 @@ def score_model(
 
 
 def _rows(result: MTResult, seed: int) -> list[ScoreRow]:
-    common = {
+    common: dict[str, Any] = {
         "task": "mt",
         "run_id": result.ref.run_id,
         "checkpoint": result.ref.checkpoint,
@@ -419,6 +429,8 @@ def compare_checkpoints(
     src: str,
     tgt: str,
     options: MTOptions | None = None,
+    *,
+    reporter: Reporter | None = None,
     **data_kwargs: Any,
 ) -> list[MTResult]:
     """Score several models on the same split of one direction (e.g. the base model and a run's steps)."""
@@ -428,7 +440,9 @@ def compare_checkpoints(
         raise InputError(f"source and target are both {src_lang}", "choose two different languages")
     splits = prepare_splits(data_spec, src_lang, tgt_lang, options.seed, options.max_pairs, **data_kwargs)
     label = data_spec or f"{data_kwargs.get('src_file')}|{data_kwargs.get('tgt_file')}"
-    return [score_model(workspace, ref, splits, src_lang, tgt_lang, options, str(label)) for ref in refs]
+    return [
+        score_model(workspace, ref, splits, src_lang, tgt_lang, options, str(label), reporter) for ref in refs
+    ]
 
 
 def run_mt(
@@ -438,10 +452,14 @@ def run_mt(
     src: str,
     tgt: str,
     options: MTOptions | None = None,
+    *,
+    reporter: Reporter | None = None,
     **data_kwargs: Any,
 ) -> MTResult:
     """Fine-tune `model_spec` on `src`->`tgt` pairs of `data_spec` and score it (see the module docstring)."""
     from xlt.downstream.checkpoints import identify
 
     ref = identify(model_spec, workspace)
-    return compare_checkpoints(workspace, [ref], data_spec, src, tgt, options, **data_kwargs)[0]
+    return compare_checkpoints(
+        workspace, [ref], data_spec, src, tgt, options, reporter=reporter, **data_kwargs
+    )[0]

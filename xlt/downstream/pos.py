@@ -16,8 +16,8 @@ from typing import Any, Literal
 from xlt.contracts.downstream import ScoreRow, append_results, cached_scores
 from xlt.downstream.checkpoints import ModelRef
 from xlt.downstream.data import UPOS_TAGS, TaggedSentence, Treebank, load_treebank
-from xlt.downstream.progress import progress_bar
 from xlt.errors import InputError
+from xlt.progress import NullReporter, Reporter
 from xlt.workspace import Workspace
 
 Probe = Literal["linear", "mlp"]
@@ -48,7 +48,6 @@ class POSOptions:
     max_test_sentences: int | None = None
     seed: int = 0
     force: bool = False
-    progress: bool = True
 
 
 @dataclass
@@ -166,6 +165,7 @@ def train_probe(features: Any, labels: list[int], options: POSOptions) -> Any:
 
     torch.manual_seed(options.seed)
     dim, n_tags = features.shape[1], len(UPOS_TAGS)
+    probe: torch.nn.Module
     if options.probe == "mlp":
         probe = torch.nn.Sequential(
             torch.nn.Linear(dim, options.hidden), torch.nn.ReLU(), torch.nn.Linear(options.hidden, n_tags)
@@ -194,9 +194,15 @@ def train_probe(features: Any, labels: list[int], options: POSOptions) -> Any:
 
 
 def score_model(
-    workspace: Workspace, ref: ModelRef, train: Treebank, test: Treebank, options: POSOptions
+    workspace: Workspace,
+    ref: ModelRef,
+    train: Treebank,
+    test: Treebank,
+    options: POSOptions,
+    reporter: Reporter | None = None,
 ) -> POSResult:
     """Encode both treebanks with one frozen model, train the probe on `train`, score it on `test`."""
+    reporter = reporter or NullReporter()
     src, tgt = train.language.iso3, test.language.iso3
     data_label = f"{train.spec}->{test.spec}"
     if not options.force:
@@ -206,26 +212,32 @@ def score_model(
             return POSResult(
                 ref, acc["model"], src, tgt, acc["data"], acc["score"], f1["score"], acc["n"], cached=True
             )
-    from xlt.modeling import load_model
+    from xlt.modeling.loading import load_model
 
     started = time.perf_counter()
     loaded = load_model(ref.spec, workspace, seed=options.seed)
     train_sents = train.sentences[: options.max_train_sentences]
     test_sents = test.sentences[: options.max_test_sentences]
-    kwargs = {
+    kwargs: dict[str, Any] = {
         "pooling": options.pooling,
         "max_length": options.max_length,
         "batch_size": options.encode_batch,
     }
-    with progress_bar(options.progress) as bar:
-        task = bar.add_task(f"encode {ref.name}", total=len(train_sents) + len(test_sents), info="")
-        advance = lambda n: bar.update(task, advance=n)  # noqa: E731
+    task = f"encode {ref.name}"
+    reporter.start(task, total=len(train_sents) + len(test_sents))
+
+    def advance(n: int) -> None:
+        reporter.advance(task, n)
+
+    try:
         x_train, y_train, dropped_train = encode_words(
             loaded.model, loaded.tokenizer, train_sents, on_batch=advance, **kwargs
         )
         x_test, y_test, dropped_test = encode_words(
             loaded.model, loaded.tokenizer, test_sents, on_batch=advance, **kwargs
         )
+    finally:
+        reporter.finish(task)
     if not y_train or not y_test:
         raise InputError(f"no words to {'train on' if not y_train else 'test on'} in {data_label}")
     predict = train_probe(x_train, y_train, options)
@@ -243,7 +255,7 @@ def score_model(
         dropped_words=dropped_train + dropped_test,
         seconds=time.perf_counter() - started,
     )
-    common = {
+    common: dict[str, Any] = {
         "task": "pos",
         "run_id": ref.run_id,
         "checkpoint": ref.checkpoint,
@@ -275,12 +287,13 @@ def compare_pos(
     train_lang: str | None = None,
     test_lang: str | None = None,
     legacy_tags: bool = False,
+    reporter: Reporter | None = None,
 ) -> list[POSResult]:
     """Probe several models on the same treebanks (read once)."""
     options = options or POSOptions()
     train = load_treebank(train_spec, "train", language=train_lang, legacy_tags=legacy_tags)
     test = load_treebank(test_spec, "test", language=test_lang, legacy_tags=legacy_tags)
-    return [score_model(workspace, ref, train, test, options) for ref in refs]
+    return [score_model(workspace, ref, train, test, options, reporter) for ref in refs]
 
 
 def run_pos(

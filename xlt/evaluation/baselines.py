@@ -209,7 +209,7 @@ class _BaselineScorer:
 
     def run(self, job: ModelJob, hr_langs: list[str]) -> list[dict[str, Any]]:
         """The missing baseline cells of one base model (loaded only if something is missing)."""
-        from xlt.modeling import load_model
+        from xlt.modeling.loading import load_model
 
         baselines = [RANDOM_INIT, *(UNIGRAM_PREFIX + hr for hr in hr_langs), UNIGRAM_SELF]
         todo = {
@@ -252,13 +252,14 @@ class _BaselineScorer:
 
         from xlt.data import tokenizer_key
         from xlt.evaluation.scoring import prepare_for_scoring, resolve_precision, score_eval_set
-        from xlt.modeling import FRESH_SPECS, build_tiny_model
+        from xlt.modeling.build import build_tiny_model
+        from xlt.modeling.spec import ModelSpec
         from xlt.processes import process_state
 
         cells = sorted((lang, seed) for lang, name, seed in todo if name == RANDOM_INIT)
         if not cells:
             return []
-        if job.spec in FRESH_SPECS:
+        if ModelSpec.parse(job.spec).is_fresh:
             model = loaded.model  # a fresh base already is the random init the run started from
         else:
             # build_tiny_model = MT5ForConditionalGeneration(config) plus mT5's untied-head init

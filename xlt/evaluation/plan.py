@@ -79,7 +79,7 @@ class ModelJob:
     hr_lang: str | None
     checkpoint: str
     step: int
-    spec: str  # what xlt.modeling.load_model gets
+    spec: str  # what xlt.modeling.loading.load_model gets
     label: str | None  # the results' `model` column; None = known only after loading (base-only workspace)
     tokenizer: str | None = None  # the run's tokenizer path (reference for the tokenizer check)
     # Extra load_model arguments; only fresh `tiny`/`small` bases use them (seed, vocab_size,
@@ -121,9 +121,10 @@ def _find_int(config: dict[str, Any], keys: tuple[str, ...]) -> int | None:
 
 def _fresh_kwargs(config: dict[str, Any]) -> dict[str, Any]:
     """load_model arguments that rebuild a run's fresh (`tiny`/`small`) starting model exactly."""
-    from xlt.modeling import FRESH_SPECS
+    from xlt.modeling.spec import ModelSpec
 
-    if config.get("base_model") not in FRESH_SPECS:
+    base_model = config.get("base_model")
+    if not base_model or not ModelSpec.parse(str(base_model)).is_fresh:
         return {}
     model = config.get("config", {}).get("model", {}) if isinstance(config.get("config"), dict) else {}
     kwargs: dict[str, Any] = {"seed": int(config.get("seed") or 0)}

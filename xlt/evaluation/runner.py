@@ -112,7 +112,7 @@ class _Scorer:
     def _score(self, job: ModelJob) -> list[dict[str, Any]]:
         from xlt.data import tokenizer_key
         from xlt.evaluation.scoring import prepare_for_scoring, resolve_precision, score_eval_set
-        from xlt.modeling import load_model
+        from xlt.modeling.loading import load_model
 
         try:
             loaded = load_model(job.spec, self.workspace, **job.load_kwargs)
@@ -181,7 +181,7 @@ class _Scorer:
             key = None
             if (Path(path) / "tokenizer.json").is_file():
                 from xlt.data import tokenizer_key
-                from xlt.modeling import load_tokenizer
+                from xlt.modeling.tokenizers import load_tokenizer
 
                 try:
                     key = tokenizer_key(load_tokenizer(Path(path)))
@@ -214,7 +214,7 @@ class _Scorer:
 def _prebuild_eval_sets(plan: EvalPlan, scorer: _Scorer) -> None:
     """Build (or load) the eval sets of every tokenizer of the plan's local model directories."""
     from xlt.data import tokenizer_key
-    from xlt.modeling import load_tokenizer
+    from xlt.modeling.tokenizers import load_tokenizer
 
     seen: set[str] = set()
     for job in plan.jobs:

@@ -42,11 +42,9 @@ def resolve_precision(precision: str, device: torch.device) -> str:
     languages × 256 blocks), 2.3-2.7× faster with the tiny model and 3.6× with mt5-base's shape on this
     project's CPUs; on CPUs without bf16 units it would be emulated and slower.
     """
-    from xlt.modeling import native_bf16
+    from xlt.modeling.precision import resolve_precision as decide
 
-    if precision != "auto":
-        return precision
-    return "bf16" if native_bf16(device.type) else "fp32"
+    return decide(precision, device.type)
 
 
 # Logits are (batch, targets, vocab): keep them under 2**28 values (1 GiB in fp32). On a GPU larger batches
@@ -103,7 +101,7 @@ def score_eval_set(
     """
     import torch
 
-    from xlt.modeling import token_loss_sum
+    from xlt.modeling.loss import token_loss_sum
 
     input_ids, attention_mask, labels = arrays["input_ids"], arrays["attention_mask"], arrays["labels"]
     if batch_size is None:

@@ -3,7 +3,7 @@
 Importing this package is light (no torch): torch, transformers and accelerate load when training starts.
 """
 
-from xlt.training.api import BaseResult, pretrain, pretrain_base, resolve_model_spec
+from xlt.training.api import BaseResult, pretrain, pretrain_base
 from xlt.training.baselines import unigram_perplexity
 from xlt.training.config import TrainConfig, base_config, cpu_config, default_config, lr_at, paper_config
 from xlt.training.loop import RunResult, TrainHooks
@@ -20,6 +20,5 @@ __all__ = [
     "paper_config",
     "pretrain",
     "pretrain_base",
-    "resolve_model_spec",
     "unigram_perplexity",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from xlt.modeling import temperature_weights
+from xlt.modeling.mixing import temperature_weights
 
 _DATA_STREAM = 1  # namespaces of the seed sequence, so data order and masks never share a stream
 _MASK_STREAM = 2

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from xlt.errors import UsageError
+from xlt.modeling.spec import ModelSpec
 
 Precision = Literal["auto", "bf16", "fp32"]
 
@@ -23,7 +24,8 @@ Precision = Literal["auto", "bf16", "fp32"]
 class ModelSection:
     """What to train."""
 
-    # auto: the workspace base model when it exists (`xlt pretrain --base`), else a fresh tiny model.
+    # auto: the workspace base model when it exists (`xlt pretrain --base`), else a fresh tiny model
+    # (the words and forms a spec can take: xlt.modeling.spec).
     spec: str = "auto"
     # bf16 autocast where the hardware has it (AMX CPUs, Ampere+ GPUs); never fp16: T5 overflows in fp16.
     precision: Precision = "auto"
@@ -174,12 +176,12 @@ def base_config() -> TrainConfig:
     )
 
 
-def default_config(spec: str) -> TrainConfig:
-    """The paper's recipe for a hub model, the CPU recipe for the embedded ones."""
-    cpu = spec in ("auto", "base", "tiny", "small") or spec.startswith((".", "/", "~"))
-    config = cpu_config() if cpu else paper_config()
-    config.model.spec = spec
-    if spec in ("tiny", "small"):
+def default_config(spec: str | ModelSpec) -> TrainConfig:
+    """The paper's recipe for a hub model, the CPU recipe for the embedded ones and saved directories."""
+    parsed = ModelSpec.parse(spec)
+    config = paper_config() if parsed.is_hub else cpu_config()
+    config.model.spec = parsed.text
+    if parsed.is_fresh:
         # From scratch, 160 steps: val ppl 147 at lr 1.5e-3, 156 at 3e-3, 241 (step 80) at 1e-2.
         config.optim.lr = 1.5e-3
     return config

@@ -3,6 +3,9 @@
 One process on a CPU, or ``accelerate launch -m xlt pretrain ...`` on one or many GPUs/nodes: the same
 code. Batches are built here (not by a prepared DataLoader) because which examples and masks a step sees
 is a pure function of (seed, step) — see :mod:`xlt.training.batches` — which makes resume exact.
+
+:meth:`TrainingRun.steps` is the recipe: one optimizer step, then the step-gated side effects, each of
+which owns its step check (``maybe_log``, ``maybe_eval``, ``maybe_checkpoint``, ``maybe_stop``).
 """
 
 from __future__ import annotations
@@ -17,15 +20,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from xlt.errors import TrainingError
-from xlt.events import EventWriter
-from xlt.modeling import LoadedModel, iter_checkpoints, native_bf16, save_checkpoint, token_loss_sum
-from xlt.training.batches import mask_rng, micro_batch
+from xlt.events import EventKind, EventWriter
+from xlt.modeling.checkpoints import iter_checkpoints, save_checkpoint
+from xlt.modeling.loading import LoadedModel
+from xlt.progress import NullReporter, Reporter
+from xlt.training.compute import train_step, validation_loss
 from xlt.training.config import TrainConfig, checkpoint_steps, lr_at
-from xlt.training.preemption import PreemptionGuard  # preemption hook
+from xlt.training.optim import make_optimizer, set_lr
+from xlt.training.preemption import PreemptionGuard
 from xlt.training.state import latest_state, load_state, save_state
 
 if TYPE_CHECKING:
-    import torch
     from accelerate import Accelerator
 
 
@@ -44,13 +49,21 @@ class RunData:
     def rows(self, indices: np.ndarray) -> np.ndarray:
         return self.train_blocks[self.order[indices] if self.order is not None else indices]
 
+    def all_rows(self) -> np.ndarray:
+        """Every training example once, in mixture order."""
+        return self.train_blocks[self.order] if self.order is not None else self.train_blocks
+
 
 @dataclass
 class TrainHooks:
-    """Test hooks: observe each finished step (raise to simulate a crash), or alter the loss."""
+    """Hooks into each step: observe a finished step (tests raise here to simulate a crash), alter the
+    loss, or ask the run to stop cleanly after a step (preemption)."""
 
     after_step: Callable[[int, float], None] | None = None
     loss_transform: Callable[[int, Any], Any] | None = None
+    # Called after every optimizer step; True ends the run there with its resume state saved, so the same
+    # command continues it bit for bit. Every process must answer alike (a signal that reaches all ranks).
+    should_stop: Callable[[], bool] | None = None
 
 
 @dataclass
@@ -69,6 +82,7 @@ class RunResult:
     skipped: bool = False
     resumed_from: int | None = None
     unigram_val_perplexity: float | None = None  # the token-frequency baseline on the same targets
+    stopped: bool = False  # ended early by `TrainHooks.should_stop`, resumable from `final_step`
 
 
 @dataclass
@@ -87,247 +101,193 @@ class RunSpec:
     description: str = ""
 
 
-def make_accelerator(precision: str, grad_accum: int) -> Accelerator:
-    """An Accelerator with bf16 autocast where supported ('auto'), never fp16."""
-    from accelerate import Accelerator
-
-    return Accelerator(mixed_precision=resolve_precision(precision), gradient_accumulation_steps=grad_accum)
-
-
-def resolve_precision(precision: str) -> str:
-    """'bf16' or 'no' for Accelerate; 'auto' picks bf16 on CUDA with bf16 and on CPUs (AMX/AVX512-BF16)."""
-    import torch
-
-    if precision == "fp16":
-        raise TrainingError(
-            "fp16 is not supported for T5/mT5", "use --precision bf16 or fp32 (fp16 overflows)"
-        )
-    if precision == "fp32":
-        return "no"
-    if precision == "bf16":
-        return "bf16"
-    # NOTES.md: bf16 autocast on this CPU (AMX) is real and ~1.5-2x faster; elsewhere it may emulate.
-    return "bf16" if native_bf16("cuda" if torch.cuda.is_available() else "cpu") else "no"
-
-
-def _optimizer(model: torch.nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
-    """AdamW; no weight decay on layer norms (T5 has no biases)."""
-    import torch
-
-    decay, no_decay = [], []
-    for name, param in model.named_parameters():
-        (no_decay if "layer_norm" in name or param.ndim < 2 else decay).append(param)
-    groups = [
-        {"params": decay, "weight_decay": cfg.optim.weight_decay},
-        {"params": no_decay, "weight_decay": 0.0},
-    ]
-    betas = (cfg.optim.beta1, cfg.optim.beta2)
-    try:  # one fused kernel per step instead of ~10 elementwise passes (~10 % of a CPU step, profiled)
-        return torch.optim.AdamW(groups, lr=cfg.optim.lr, betas=betas, fused=True)
-    except (RuntimeError, TypeError, ValueError):  # devices or dtypes without a fused AdamW
-        return torch.optim.AdamW(groups, lr=cfg.optim.lr, betas=betas)
-
-
-def evaluate(
-    model: Any, valid: dict[str, np.ndarray], batch_size: int, accelerator: Accelerator
-) -> tuple[float, int]:
-    """(mean target-token loss in nats, target tokens) over the fixed validation set, all processes."""
-    import torch
-
-    device = accelerator.device
-    rows = np.arange(accelerator.process_index, len(valid["input_ids"]), accelerator.num_processes)
-    total = torch.zeros(2, dtype=torch.float64, device=device)
-    was_training = model.training
-    model.eval()
-    with torch.no_grad():
-        for start in range(0, len(rows), batch_size):
-            part = rows[start : start + batch_size]
-            batch = {k: torch.from_numpy(np.ascontiguousarray(v[part])).to(device) for k, v in valid.items()}
-            with accelerator.autocast():
-                logits = model(**batch).logits
-            labels = batch["labels"]
-            total[0] += token_loss_sum(logits, labels)
-            total[1] += (labels != -100).sum()
-    model.train(was_training)
-    total = accelerator.reduce(total, reduction="sum")
-    n_tokens = int(total[1].item())
-    return (float(total[0].item()) / max(1, n_tokens)), n_tokens
-
-
 def train_run(
-    spec: RunSpec, accelerator: Accelerator, hooks: TrainHooks | None = None, progress: bool = True
+    spec: RunSpec,
+    accelerator: Accelerator,
+    hooks: TrainHooks | None = None,
+    reporter: Reporter | None = None,
 ) -> RunResult:
     """Train one run from its newest saved state (or from scratch) to `spec.total_steps`."""
-    import torch
+    return TrainingRun(spec, accelerator, hooks or TrainHooks(), reporter or NullReporter()).train()
 
-    hooks = hooks or TrainHooks()
-    cfg, total = spec.cfg, spec.total_steps
-    main = accelerator.is_main_process
-    torch.manual_seed(spec.seed)
-    model, optimizer = accelerator.prepare(spec.loaded.model, _optimizer(spec.loaded.model, cfg))
-    model.train()
-    start = latest_state(spec.run_dir) or 0
-    if start:
-        load_state(accelerator, model, optimizer, spec.run_dir)
-    events = EventWriter(spec.run_dir / "events.jsonl", spec.run_id) if main else None
-    marks = set(checkpoint_steps(cfg, total))
-    tokens_per_step = (
-        cfg.optim.batch_size * cfg.optim.grad_accum * accelerator.num_processes * cfg.data.input_length
-    )
-    result = RunResult(spec.run_id, spec.run_dir, start, total, None, resumed_from=start or None)
-    started = time.perf_counter()
 
-    def emit(kind: str, step: int, **fields: Any) -> None:
-        if events is not None:
-            events.emit(kind, step, **fields)  # type: ignore[arg-type]
+class TrainingRun:
+    """One run in flight: the prepared model and optimizer, its events, and the step-gated side effects.
 
-    def diverged(what: str) -> None:
-        good = max(iter_checkpoints(spec.run_dir), default=None)
-        last = f"; the last good checkpoint is {good[1].name}" if good else ""
-        message = f"{what} of run {spec.run_id}{last}"
-        emit("error", result.final_step, message=message)
-        raise TrainingError(message, "lower the learning rate (--lr) or use --precision fp32")
+    Only the main process writes events, checkpoints and progress; every process trains, validates and
+    writes its part of the resume state.
+    """
 
-    def maybe_eval(step: int) -> float:
-        loss, n_tokens = evaluate(model, spec.data.valid, cfg.eval.batch_size, accelerator)
+    def __init__(
+        self, spec: RunSpec, accelerator: Accelerator, hooks: TrainHooks, reporter: Reporter
+    ) -> None:
+        import torch
+
+        self.spec, self.cfg, self.total = spec, spec.cfg, spec.total_steps
+        self.accelerator, self.hooks = accelerator, hooks
+        main = accelerator.is_main_process
+        self.reporter: Reporter = reporter if main else NullReporter()
+        self.task = spec.description or spec.run_id
+        torch.manual_seed(spec.seed)
+        self.model, self.optimizer = accelerator.prepare(
+            spec.loaded.model, make_optimizer(spec.loaded.model, self.cfg)
+        )
+        self.model.train()
+        self.start = latest_state(spec.run_dir) or 0
+        if self.start:
+            load_state(accelerator, self.model, self.optimizer, spec.run_dir)
+        self.events = EventWriter(spec.run_dir / "events.jsonl", spec.run_id) if main else None
+        self.marks = set(checkpoint_steps(self.cfg, self.total))  # validation + checkpoint + state
+        optim = self.cfg.optim
+        processes = accelerator.num_processes
+        self.tokens_per_step = optim.batch_size * optim.grad_accum * processes * self.cfg.data.input_length
+        self.result = RunResult(
+            spec.run_id, spec.run_dir, self.start, self.total, None, resumed_from=self.start or None
+        )
+        self.lr, self.rate = 0.0, 0.0  # of the last optimizer step
+        self.guard = PreemptionGuard()  # a scheduler's SIGUSR1/USR2/TERM stops the run after its step
+
+    def train(self) -> RunResult:
+        """Run the steps with the run's events around them: `start`, then `end` or `error`."""
+        started = time.perf_counter()
+        self.emit(
+            "start",
+            self.start,
+            total_steps=self.total,
+            resumed_from=self.start or None,
+            tokens_per_step=self.tokens_per_step,
+        )
+        self.reporter.start(self.task, total=self.total, completed=self.start)
+        self.guard.install()
+        try:
+            self.steps()
+        except TrainingError:
+            raise
+        except KeyboardInterrupt:
+            message = f"interrupted after step {self.result.final_step}; re-run the same command to resume"
+            self.emit("error", self.result.final_step, message=message)
+            raise
+        except Exception as exc:
+            self.emit("error", self.result.final_step, message=f"{type(exc).__name__}: {exc}")
+            raise
+        finally:
+            self.guard.restore()
+            self.result.seconds = time.perf_counter() - started
+            self.reporter.finish(self.task)
+            if self.events is not None and self.result.final_step < self.total:
+                self.events.close()
+        if not self.result.stopped:
+            self.end()
+        self.accelerator.free_memory()
+        return self.result
+
+    def steps(self) -> None:
+        """The recipe: validate the start, then step, log, validate, checkpoint, until done or stopped."""
+        if self.start == 0 and self.cfg.eval.at_start:
+            self.result.start_val_perplexity = self.validate(0)
+        for step in range(self.start, self.total):
+            loss = self.optimizer_step(step)
+            done = step + 1
+            self.maybe_log(done, loss)
+            self.maybe_eval(done)
+            self.maybe_checkpoint(done)
+            if self.hooks.after_step is not None:
+                self.hooks.after_step(done, loss)
+            if self.maybe_stop(done):
+                return
+
+    def end(self) -> None:
+        """The `end` event of a finished run."""
+        self.emit(
+            "end",
+            self.total,
+            val_perplexity=self.result.final_val_perplexity,
+            final_loss=self.result.final_loss,
+            seconds=round(self.result.seconds, 2),
+        )
+        if self.events is not None:
+            self.events.close()
+
+    def optimizer_step(self, step: int) -> float:
+        """Optimizer step `step` (0-based) at its scheduled learning rate; the mean loss of all processes."""
+        tick = time.perf_counter()
+        self.lr = lr_at(step, self.cfg.optim.lr, self.cfg.optim.warmup_steps, self.total)
+        set_lr(self.optimizer, self.lr)
+        loss = train_step(self.model, self.optimizer, self.spec, step, self.accelerator, self.hooks)
         if not math.isfinite(loss):
-            diverged(f"validation loss became {loss} at step {step}")
+            self.diverged(f"loss became {loss} at step {step + 1}")
+        self.rate = self.tokens_per_step / max(time.perf_counter() - tick, 1e-9)  # training only
+        self.result.final_step, self.result.final_loss = step + 1, loss
+        return loss
+
+    def maybe_log(self, step: int, loss: float) -> None:
+        """Progress after every step; a `step` event every `log_every` steps, and the first and the last."""
+        self.reporter.advance(self.task, 1, info=f"loss {loss:.3f} · {self.rate:,.0f} tok/s")
+        if step % self.cfg.eval.log_every == 0 or step == self.total or step == self.start + 1:
+            self.emit("step", step, loss=loss, lr=self.lr, tokens_per_s=self.rate)
+
+    def maybe_eval(self, step: int) -> None:
+        """Validation at every checkpoint step, so each checkpoint records its perplexity."""
+        if step in self.marks:
+            self.validate(step)
+
+    def maybe_checkpoint(self, step: int) -> None:
+        """`checkpoints/step-N` (main process) and the resume state (all processes) at the marked steps."""
+        if step not in self.marks:
+            return
+        path = self.spec.run_dir / "checkpoints" / f"step-{step}"
+        if self.accelerator.is_main_process:
+            info = {
+                **self.spec.checkpoint_info,
+                "run_id": self.spec.run_id,
+                "step": step,
+                "val_perplexity": self.result.final_val_perplexity,
+            }
+            model = self.accelerator.unwrap_model(self.model)
+            save_checkpoint(model, self.spec.loaded.tokenizer, path, info=info)
+        self.save_state(step)
+        self.emit("checkpoint", step, path=str(path))
+        self.result.checkpoints.append(path.name)
+
+    def maybe_stop(self, step: int) -> bool:
+        """True when a scheduler's signal or `hooks.should_stop` ends the run after `step`, with the resume
+        state of `step` saved; after a signal, PreemptedError (exit code 75: requeue the task)."""
+        if step >= self.total:
+            return False
+        signalled = self.guard.requested(self.accelerator)
+        if not signalled and not (self.hooks.should_stop is not None and self.hooks.should_stop()):
+            return False
+        if step not in self.marks:  # a checkpoint step has just saved it
+            self.save_state(step)
+        self.result.stopped = True
+        if signalled:
+            self.guard.preempted(self.spec.run_id, step, self.emit)
+        return True
+
+    def save_state(self, step: int) -> None:
+        """The resume state of `step` (weights, optimizer, generators), written by every process."""
+        save_state(self.accelerator, self.model, self.optimizer, self.spec.run_dir, step)
+
+    def validate(self, step: int) -> float:
+        """Validation perplexity at `step` over the fixed masked set; an `eval` event."""
+        loss, n_tokens = validation_loss(
+            self.model, self.spec.data.valid, self.cfg.eval.batch_size, self.accelerator
+        )
+        if not math.isfinite(loss):
+            self.diverged(f"validation loss became {loss} at step {step}")
         perplexity = math.exp(min(loss, 700.0))
-        emit("eval", step, val_loss=loss, val_perplexity=perplexity, n_tokens=n_tokens)
-        result.final_val_perplexity = perplexity
+        self.emit("eval", step, val_loss=loss, val_perplexity=perplexity, n_tokens=n_tokens)
+        self.result.final_val_perplexity = perplexity
         return perplexity
 
-    def maybe_checkpoint(step: int) -> None:
-        if step not in marks:
-            return
-        perplexity = maybe_eval(step)
-        path = spec.run_dir / "checkpoints" / f"step-{step}"
-        if main:
-            info = {**spec.checkpoint_info, "run_id": spec.run_id, "step": step, "val_perplexity": perplexity}
-            save_checkpoint(accelerator.unwrap_model(model), spec.loaded.tokenizer, path, info=info)
-        save_state(accelerator, model, optimizer, spec.run_dir, step)
-        emit("checkpoint", step, path=str(path))
-        result.checkpoints.append(path.name)
+    def diverged(self, what: str) -> None:
+        """Stop with an `error` event that names the last good checkpoint."""
+        good = max(iter_checkpoints(self.spec.run_dir), default=None)
+        last = f"; the last good checkpoint is {good[1].name}" if good else ""
+        message = f"{what} of run {self.spec.run_id}{last}"
+        self.emit("error", self.result.final_step, message=message)
+        raise TrainingError(message, "lower the learning rate (--lr) or use --precision fp32")
 
-    emit("start", start, total_steps=total, resumed_from=start or None, tokens_per_step=tokens_per_step)
-    preempt = PreemptionGuard().install()  # preemption hook: SIGUSR1/USR2/TERM set a flag
-    try:
-        if start == 0 and cfg.eval.at_start:
-            result.start_val_perplexity = maybe_eval(0)
-        with _progress_bar(progress and main, spec.description or spec.run_id, total, start) as bar:
-            for step in range(start, total):
-                tick = time.perf_counter()
-                lr = lr_at(step, cfg.optim.lr, cfg.optim.warmup_steps, total)
-                for group in optimizer.param_groups:
-                    group["lr"] = lr
-                loss = _train_step(model, optimizer, spec, step, accelerator, hooks)
-                done = step + 1
-                if not math.isfinite(loss):
-                    diverged(f"loss became {loss} at step {done}")
-                now = time.perf_counter()
-                rate = tokens_per_step / max(now - tick, 1e-9)  # training only, not eval/checkpoints
-                result.final_step, result.final_loss = done, loss
-                if done % cfg.eval.log_every == 0 or done == total or done == start + 1:
-                    emit("step", done, loss=loss, lr=lr, tokens_per_s=rate)
-                bar(done, loss, rate)
-                maybe_checkpoint(done)
-                if done < total and preempt.requested(accelerator):  # preemption hook: save, event, exit 75
-                    preempt.stop(accelerator, model, optimizer, spec.run_id, spec.run_dir, done, emit)
-                if hooks.after_step is not None:
-                    hooks.after_step(done, loss)
-    except TrainingError:  # also PreemptedError (preemption hook): its own event, no error event
-        raise
-    except KeyboardInterrupt:
-        message = f"interrupted after step {result.final_step}; re-run the same command to resume"
-        emit("error", result.final_step, message=message)
-        raise
-    except Exception as exc:
-        emit("error", result.final_step, message=f"{type(exc).__name__}: {exc}")
-        raise
-    finally:
-        preempt.restore()  # preemption hook
-        result.seconds = time.perf_counter() - started
-        if events is not None and result.final_step < total:
-            events.close()
-    emit(
-        "end",
-        total,
-        val_perplexity=result.final_val_perplexity,
-        final_loss=result.final_loss,
-        seconds=round(result.seconds, 2),
-    )
-    if events is not None:
-        events.close()
-    accelerator.free_memory()
-    return result
-
-
-def _train_step(
-    model: Any, optimizer: Any, spec: RunSpec, step: int, accelerator: Accelerator, hooks: TrainHooks
-) -> float:
-    """One optimizer step over `grad_accum` micro-batches; the mean loss over all processes."""
-    import torch
-
-    cfg = spec.cfg
-    losses = []
-    for micro in range(cfg.optim.grad_accum):
-        indices = micro_batch(
-            spec.data.n_examples,
-            spec.seed,
-            step,
-            micro,
-            accelerator.process_index,
-            cfg.optim.batch_size,
-            cfg.optim.grad_accum,
-            accelerator.num_processes,
-        )
-        arrays = spec.corruption(
-            spec.data.rows(indices), mask_rng(spec.seed, step, micro, accelerator.process_index)
-        )
-        batch = {k: torch.from_numpy(v).to(accelerator.device) for k, v in arrays.items()}
-        with accelerator.accumulate(model):
-            loss = model(**batch).loss
-            if hooks.loss_transform is not None:
-                loss = hooks.loss_transform(step + 1, loss)
-            accelerator.backward(loss)
-            if accelerator.sync_gradients:
-                accelerator.clip_grad_norm_(model.parameters(), cfg.optim.max_grad_norm)
-            optimizer.step()
-            optimizer.zero_grad(set_to_none=True)
-        losses.append(loss.detach().float())
-    mean = accelerator.reduce(torch.stack(losses).mean(), reduction="mean")
-    return float(mean.item())
-
-
-class _progress_bar:  # noqa: N801 - used like a function returning a context manager
-    """A rich progress bar with loss, tokens/s and ETA (a no-op when disabled)."""
-
-    def __init__(self, enabled: bool, description: str, total: int, start: int) -> None:
-        self.enabled, self.description, self.total, self.start = enabled, description, total, start
-
-    def __enter__(self) -> Callable[[int, float, float], None]:
-        if not self.enabled:
-            return lambda step, loss, rate: None
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-        self.progress = Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("loss {task.fields[loss]}"),
-            TextColumn("{task.fields[rate]} tok/s"),
-            TimeRemainingColumn(),
-        )
-        self.progress.__enter__()
-        task = self.progress.add_task(
-            self.description, total=self.total, completed=self.start, loss="-", rate="-"
-        )
-
-        def update(step: int, loss: float, rate: float) -> None:
-            self.progress.update(task, completed=step, loss=f"{loss:.3f}", rate=f"{rate:,.0f}")
-
-        return update
-
-    def __exit__(self, *exc: object) -> None:
-        if self.enabled:
-            self.progress.__exit__(*exc)
+    def emit(self, kind: EventKind, step: int, **fields: Any) -> None:
+        if self.events is not None:
+            self.events.emit(kind, step, **fields)

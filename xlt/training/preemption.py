@@ -6,13 +6,11 @@ before the time limit (submitit asks for ``USR2@<delay>``, see ``submitit/slurm/
 (https://slurm.schedmd.com/sbatch.html#OPT_signal, https://slurm.schedmd.com/preempt.html).
 
 :class:`PreemptionGuard` turns ``SIGUSR1``, ``SIGUSR2`` and ``SIGTERM`` into a flag. The training loop
-checks it after each optimizer step (a step is never cut in half) and calls :meth:`PreemptionGuard.stop`,
-which saves the resume state of that step, writes a ``preempted`` event and raises :class:`PreemptedError`,
-whose exit code 75 (``EX_TEMPFAIL`` of sysexits.h: "temporary failure, retry later") tells a job script
+checks it after each optimizer step (a step is never cut in half; ``TrainingRun.maybe_stop``), saves the
+resume state of that step, and calls :meth:`PreemptionGuard.preempted`, which writes a ``preempted`` event
+and raises :class:`PreemptedError`, whose exit code 75 (``EX_TEMPFAIL`` of sysexits.h: "temporary failure, retry later") tells a job script
 to requeue the task. With several processes the flag is combined across them, so every rank stops after
 the same step (``save_state`` is collective). Re-running the same ``xlt pretrain`` command resumes.
-
-The loop's hook is a few marked lines in :mod:`xlt.training.loop`; everything else lives here.
 """
 
 from __future__ import annotations
@@ -20,14 +18,12 @@ from __future__ import annotations
 import signal
 import threading
 from collections.abc import Callable
-from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from xlt.errors import TrainingError
 
 if TYPE_CHECKING:
-    import torch
     from accelerate import Accelerator
 
 # sysexits.h EX_TEMPFAIL: a job script (or `xlt sweep`) requeues a task that exits with it.
@@ -77,21 +73,8 @@ class PreemptionGuard:
             self.signal_name = self.signal_name or "a signal on another process"
         return flag
 
-    def stop(
-        self,
-        accelerator: Accelerator,
-        model: torch.nn.Module,
-        optimizer: torch.optim.Optimizer,
-        run_id: str,
-        run_dir: Path,
-        step: int,
-        emit: Callable[..., None],
-    ) -> NoReturn:
-        """Save the state of `step` (unless a checkpoint just did), write the event, raise PreemptedError."""
-        from xlt.training.state import latest_state, save_state
-
-        if latest_state(run_dir) != step:
-            save_state(accelerator, model, optimizer, run_dir, step)
+    def preempted(self, run_id: str, step: int, emit: Callable[..., None]) -> NoReturn:
+        """After the loop saved the state of `step`: the `preempted` event, then PreemptedError."""
         message = f"stopped after step {step} on {self.signal_name}, resume state saved"
         emit("preempted", step, signal=self.signal_name, message=message)
         raise PreemptedError(
