@@ -8,9 +8,10 @@ before the time limit (submitit asks for ``USR2@<delay>``, see ``submitit/slurm/
 :class:`PreemptionGuard` turns ``SIGUSR1``, ``SIGUSR2`` and ``SIGTERM`` into a flag. The training loop
 checks it after each optimizer step (a step is never cut in half; ``TrainingRun.maybe_stop``), saves the
 resume state of that step, and calls :meth:`PreemptionGuard.preempted`, which writes a ``preempted`` event
-and raises :class:`PreemptedError`, whose exit code 75 (``EX_TEMPFAIL`` of sysexits.h: "temporary failure, retry later") tells a job script
-to requeue the task. With several processes the flag is combined across them, so every rank stops after
-the same step (``save_state`` is collective). Re-running the same ``xlt pretrain`` command resumes.
+and raises :class:`PreemptedError`, whose exit code 75 (``EX_TEMPFAIL`` of sysexits.h: "temporary
+failure, retry later") tells a job script to requeue the task. With several processes the flag is
+combined across them, so every rank stops after the same step (``save_state`` is collective).
+Re-running the same ``xlt pretrain`` command resumes.
 """
 
 from __future__ import annotations
