@@ -102,7 +102,7 @@ def test_diverging_run_stops_with_one_line(run_cli, corpus_ws: Workspace) -> Non
         "spa",
         "--steps",
         "6",
-        "--lr",
+        "--learning-rate",
         "1e30",
         "--warmup-steps",
         "0",

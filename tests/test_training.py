@@ -208,7 +208,7 @@ def test_resume_refuses_a_pickled_state_with_the_fix(corpus_ws: Workspace) -> No
     (state / "optimizer.bin").write_bytes(b"\x80\x04pickle")
     with pytest.raises(TrainingError, match="not in xlt's format") as error:
         pretrain(corpus_ws, "spa", test_config())
-    assert str(state) in error.value.message and "--restart" in (error.value.hint or "")
+    assert str(state) in error.value.message and "--force" in (error.value.hint or "")
 
 
 def test_nan_loss_stops_with_error_event(corpus_ws: Workspace) -> None:
@@ -225,7 +225,7 @@ def test_nan_loss_stops_with_error_event(corpus_ws: Workspace) -> None:
 
 
 def test_changed_settings_refuse_to_resume(corpus_ws: Workspace) -> None:
-    """Resuming a run with other settings is refused with the fix (--restart)."""
+    """Resuming a run with other settings is refused with the fix (--force)."""
     crash = TrainHooks(after_step=lambda step, loss: (_ for _ in ()).throw(RuntimeError("stop")))
     with pytest.raises(RuntimeError):
         pretrain(corpus_ws, "spa", test_config(), hooks=crash)

@@ -152,8 +152,8 @@ class Workspace:
 
     @staticmethod
     def run_lock(run_dir: Path) -> Path:
-        """Held while a run is trained (`xlt pretrain`)."""
-        return run_dir / ".lock"
+        """Held while a run is trained (`xlt pretrain`); beside the run directory, which a restart deletes."""
+        return run_dir.parent / f".{run_dir.name}.lock"
 
     def run_ids(self) -> list[str]:
         """Runs that have a config.json, sorted by name."""

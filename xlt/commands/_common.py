@@ -74,9 +74,16 @@ def language_list(value: str | None) -> tuple[str, ...] | None:
     return None if value is None else tuple(lang.iso3 for lang in resolve_many(value))
 
 
+def option(name: str, help: str, panel: str | None = None) -> typer.models.OptionInfo:
+    """A typer option with its help, in a help panel of its own (`panel`) or the default one."""
+    return typer.Option(name, help=help, rich_help_panel=panel)
+
+
 # Shared parameters, declared once so that signatures read like documentation.
 SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed (splits, sampling, masks, init).")]
-ForceOpt = Annotated[bool, typer.Option("--force", help="Recompute outputs that are up to date.")]
+ForceOpt = Annotated[
+    bool, typer.Option("--force", help="Redo work whose output already exists (pretrain: start runs over).")
+]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Show what would be done; write nothing.")]
 LangsOpt = Annotated[
     str | None,

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from xlt.cleaning import CleanOptions
-from xlt.commands._common import DryRunOpt, ForceOpt, LangsOpt, state, workspace
+from xlt.commands._common import DryRunOpt, ForceOpt, LangsOpt, option, state, workspace
 from xlt.commands._progress import RichReporter
 
 D = CleanOptions  # the defaults and their reasons live on the options
@@ -15,58 +15,56 @@ _STEPS = "Cleaning steps"
 _SPLIT = "Split, cap and tiers"
 
 
-def _opt(name: str, help: str, panel: str | None = None) -> typer.models.OptionInfo:
-    return typer.Option(name, help=help, rich_help_panel=panel)
-
-
 def clean(
     ctx: typer.Context,
     lang: LangsOpt = None,
-    seed: Annotated[int, _opt("--seed", "Seed of the cap sampling and the train/valid split.")] = D.seed,
+    seed: Annotated[int, option("--seed", "Seed of the cap sampling and the train/valid split.")] = D.seed,
     valid_fraction: Annotated[
-        float, _opt("--valid-fraction", "Share of lines for valid.txt (paper: 0.1).", _SPLIT)
+        float, option("--valid-fraction", "Share of lines for valid.txt (paper: 0.1).", _SPLIT)
     ] = D.valid_fraction,
     max_lines: Annotated[
         int | None,
-        _opt(
+        option(
             "--max-lines", "Cap on lines per language, by seeded sampling (paper: 500000; 0 = none).", _SPLIT
         ),
     ] = D.max_lines,
     hr_min_tokens: Annotated[
-        int, _opt("--hr-min-tokens", "Tier hr from this many whitespace tokens (paper: 350000).", _SPLIT)
+        int, option("--hr-min-tokens", "Tier hr from this many whitespace tokens (paper: 350000).", _SPLIT)
     ] = D.hr_min_tokens,
     lr_min_tokens: Annotated[
         int,
-        _opt("--lr-min-tokens", "Tier lr from this many tokens; below is excluded (paper: 10000).", _SPLIT),
+        option("--lr-min-tokens", "Tier lr from this many tokens; below is excluded (paper: 10000).", _SPLIT),
     ] = D.lr_min_tokens,
     min_words: Annotated[
-        int, _opt("--min-words", "Drop lines with fewer words (paper: 2).", _STEPS)
+        int, option("--min-words", "Drop lines with fewer words (paper: 2).", _STEPS)
     ] = D.min_words,
     min_chars: Annotated[
-        int, _opt("--min-chars", "Drop lines with fewer characters (paper: 2).", _STEPS)
+        int, option("--min-chars", "Drop lines with fewer characters (paper: 2).", _STEPS)
     ] = D.min_chars,
-    max_chars: Annotated[int, _opt("--max-chars", "Drop lines longer than this.", _STEPS)] = D.max_chars,
-    nfc: Annotated[bool, _opt("--nfc/--no-nfc", "Unicode NFC normalisation.", _STEPS)] = D.nfc,
+    max_chars: Annotated[int, option("--max-chars", "Drop lines longer than this.", _STEPS)] = D.max_chars,
+    nfc: Annotated[bool, option("--nfc/--no-nfc", "Unicode NFC normalisation.", _STEPS)] = D.nfc,
     controls: Annotated[
-        bool, _opt("--controls/--no-controls", "Strip control/zero-width chars, collapse whitespace.", _STEPS)
+        bool,
+        option("--controls/--no-controls", "Strip control/zero-width chars, collapse whitespace.", _STEPS),
     ] = D.controls,
     markup: Annotated[
         bool,
-        _opt("--markup/--no-markup", "Strip tags, entities, wiki templates/links, URLs, e-mails.", _STEPS),
+        option("--markup/--no-markup", "Strip tags, entities, wiki templates/links, URLs, e-mails.", _STEPS),
     ] = D.markup,
     length: Annotated[
-        bool, _opt("--length/--no-length", "Length filter (min words/chars, max chars).", _STEPS)
+        bool, option("--length/--no-length", "Length filter (min words/chars, max chars).", _STEPS)
     ] = D.length,
     dedup: Annotated[
         bool,
-        _opt("--dedup/--no-dedup", "Drop exact and near-exact duplicate lines (across sources).", _STEPS),
+        option("--dedup/--no-dedup", "Drop exact and near-exact duplicate lines (across sources).", _STEPS),
     ] = D.dedup,
     script: Annotated[
-        bool, _opt("--script/--no-script", "Drop lines mostly in another script than the language's.", _STEPS)
+        bool,
+        option("--script/--no-script", "Drop lines mostly in another script than the language's.", _STEPS),
     ] = D.script,
     tokenizer: Annotated[
         str | None,
-        _opt("--tokenizer", "Tokenizer dir, tokenizer.json or hub id: adds mt5_tokens (subword) counts."),
+        option("--tokenizer", "Tokenizer dir, tokenizer.json or hub id: adds mt5_tokens (subword) counts."),
     ] = D.tokenizer,
     force: ForceOpt = D.force,
     dry_run: DryRunOpt = D.dry_run,

@@ -9,7 +9,8 @@ import typer
 from xlt.commands._common import HrListOpt, console, language_list, split_list, state, workspace
 from xlt.commands._progress import RichReporter
 from xlt.errors import UsageError
-from xlt.evaluation.plan import EvalOptions, Precision, Split
+from xlt.evaluation.plan import EvalOptions, Split
+from xlt.modeling.precision import Precision
 
 D = EvalOptions  # the defaults and their reasons live on the options
 

@@ -13,15 +13,8 @@ from xlt.contracts.languages import languages_in_tier
 from xlt.contracts.perplexity import BASE_RUN_ID
 from xlt.contracts.runs import checkpoint_dirs, in_workspace, read_run_config
 from xlt.errors import InputError, UsageError, WorkspaceError
+from xlt.modeling.precision import Precision
 from xlt.workspace import Workspace
-
-
-class Precision(StrEnum):
-    """Scoring precision: bf16 where the hardware has it natively (``auto``), or forced."""
-
-    AUTO = "auto"
-    BF16 = "bf16"
-    FP32 = "fp32"
 
 
 class Split(StrEnum):
@@ -67,7 +60,7 @@ class EvalOptions:
             raise UsageError(f"--input-length must be at least 8, got {self.input_length}")
         if self.split not in tuple(Split):
             raise UsageError(f"--split must be train or valid, got {self.split!r}")
-        if self.precision not in tuple(Precision):
+        if self.precision not in (Precision.AUTO, Precision.BF16, Precision.FP32):
             raise UsageError(f"--precision must be auto, bf16 or fp32, got {self.precision!r}")
 
 

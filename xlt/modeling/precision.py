@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Literal
 
 from xlt.errors import UsageError
 
 Resolved = Literal["bf16", "fp32"]
+
+
+class Precision(StrEnum):
+    """What a command may ask for: bf16 where the hardware has it natively (``auto``), or forced.
+    ``fp16`` is listed only so that asking for it is refused with the reason (T5 overflows in fp16)."""
+
+    AUTO = "auto"
+    BF16 = "bf16"
+    FP32 = "fp32"
+    FP16 = "fp16"
 
 
 def native_bf16(device_type: str) -> bool:

@@ -136,7 +136,7 @@ class TrainConfig:
         if self.optim.batch_size < 1 or self.optim.grad_accum < 1:
             raise UsageError("--batch-size and --grad-accum must be at least 1")
         if self.optim.lr <= 0:
-            raise UsageError("--lr must be positive")
+            raise UsageError("--learning-rate must be positive")
         if self.optim.steps is not None and self.optim.steps < 1:
             raise UsageError("--steps must be at least 1")
         if not 0 < self.checkpoint.every_fraction <= 1:

@@ -286,7 +286,7 @@ class TrainingRun:
         last = f"; the last good checkpoint is {good[1].name}" if good else ""
         message = f"{what} of run {self.spec.run_id}{last}"
         self.emit("error", self.result.final_step, message=message)
-        raise TrainingError(message, "lower the learning rate (--lr) or use --precision fp32")
+        raise TrainingError(message, "lower the learning rate (--learning-rate) or use --precision fp32")
 
     def emit(self, kind: EventKind, step: int, **fields: Any) -> None:
         if self.events is not None:

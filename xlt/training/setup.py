@@ -19,6 +19,7 @@ import numpy as np
 from xlt import __version__
 from xlt.errors import TrainingError, UsageError
 from xlt.events import read_events
+from xlt.locks import exclusive
 from xlt.modeling.build import n_parameters
 from xlt.modeling.checkpoints import iter_checkpoints
 from xlt.modeling.loading import LoadedModel
@@ -64,7 +65,25 @@ def train_or_skip(
     reporter: Reporter | None,
     log: Callable[[str], object] | None,
 ) -> RunResult:
-    """Set one run up and train it to the end (resuming its saved state), or skip it when finished."""
+    """Set one run up and train it to the end (resuming its saved state), or skip it when finished.
+
+    One process at a time per run: a second `xlt pretrain` of the same run is refused (the ranks of one
+    `accelerate launch` are one job: their main process holds the lock).
+    """
+    lock = Workspace.run_lock(inputs.run_dir)
+    with exclusive(lock, f"run {inputs.run_id}", enabled=accelerator.is_main_process):
+        return _train_or_skip(inputs, cfg, accelerator, resume, hooks, reporter, log)
+
+
+def _train_or_skip(
+    inputs: RunInputs,
+    cfg: TrainConfig,
+    accelerator: Accelerator,
+    resume: bool,
+    hooks: TrainHooks | None,
+    reporter: Reporter | None,
+    log: Callable[[str], object] | None,
+) -> RunResult:
     global_batch = cfg.optim.batch_size * cfg.optim.grad_accum * accelerator.num_processes
     n_train = len(inputs.order) if inputs.order is not None else len(inputs.train_blocks)
     _check_size(*inputs.train_text, n_train, global_batch, cfg)
@@ -178,7 +197,7 @@ def _prepare_run_dir(run_dir: Path, record: dict[str, Any], resume: bool, main: 
         if changed:
             raise UsageError(
                 f"run {record['run_id']} in {run_dir} was started with other settings ({', '.join(changed)})",
-                "re-run with the same options, pass --restart to start it over, or use another --seed",
+                "re-run with the same options, pass --force to start it over, or use another --seed",
             )
         events = read_events(run_dir / "events.jsonl")
         last = max((step for step, _ in iter_checkpoints(run_dir)), default=0)

@@ -87,7 +87,7 @@ def load_state(
     if not (directory / OPTIMIZER_INFO).is_file():
         raise TrainingError(
             f"the resume state in {directory} is not in xlt's format (written by xlt 0.1.0, with pickles)",
-            "add --restart to train this run again from the start, or finish it with xlt 0.1.0",
+            "add --force to train this run again from the start, or finish it with xlt 0.1.0",
         )
     try:
         load_model(accelerator.unwrap_model(model), str(directory / MODEL_FILE))
@@ -95,7 +95,7 @@ def load_state(
         optimizer.load_state_dict(_unflatten_optimizer(load_file(str(directory / OPTIMIZER_TENSORS)), info))
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
         raise TrainingError(
-            f"cannot resume from {directory}: {exc}", "add --restart to train this run again from the start"
+            f"cannot resume from {directory}: {exc}", "add --force to train this run again from the start"
         ) from exc
     rng = directory / f"rng-{accelerator.process_index}.safetensors"
     if rng.is_file():  # absent when resuming with more processes than saved: batches stay exact anyway

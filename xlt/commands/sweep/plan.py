@@ -41,7 +41,7 @@ def plan(
 ) -> None:
     """Write sweeps/NAME/plan.parquet (a row per run: language, seed, run id, command) and sweep.json.
 
-    Other options go to every `xlt pretrain` (--steps, --lr, --batch-size, ...).
+    Other options go to every `xlt pretrain` (--steps, --learning-rate, --batch-size, ...).
 
     Example: xlt sweep plan paper --hr all --runs 5 --model google/mt5-base --steps 20000
     """
