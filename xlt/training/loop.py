@@ -191,9 +191,10 @@ class TrainingRun:
             self.maybe_log(done, loss)
             self.maybe_eval(done)
             self.maybe_checkpoint(done)
+            signalled = self.guard.requested(self.accelerator)  # a signal that came during this step
             if self.hooks.after_step is not None:
                 self.hooks.after_step(done, loss)
-            if self.maybe_stop(done):
+            if self.maybe_stop(done, signalled):
                 return
 
     def end(self) -> None:
@@ -249,12 +250,11 @@ class TrainingRun:
         self.emit("checkpoint", step, path=str(path))
         self.result.checkpoints.append(path.name)
 
-    def maybe_stop(self, step: int) -> bool:
+    def maybe_stop(self, step: int, signalled: bool) -> bool:
         """True when a scheduler's signal or `hooks.should_stop` ends the run after `step`, with the resume
         state of `step` saved; after a signal, PreemptedError (exit code 75: requeue the task)."""
         if step >= self.total:
             return False
-        signalled = self.guard.requested(self.accelerator)
         if not signalled and not (self.hooks.should_stop is not None and self.hooks.should_stop()):
             return False
         if step not in self.marks:  # a checkpoint step has just saved it
