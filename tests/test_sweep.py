@@ -144,7 +144,7 @@ def test_language_names_in_the_hr_list(run_cli, scale_ws: Workspace) -> None:  #
         (["--bogus", "3"], "No such option: --bogus"),
         (["--steps", "many"], "Invalid value for '--steps'"),
         (["--eval-args", "--run spa-mt5-base-s0"], "--eval-args cannot choose --run"),
-        (["--precision", "fp16"], "precision 'fp16' is not supported"),
+        (["--precision", "fp16"], "fp16 is not supported: T5/mT5 activations overflow"),
     ],
 )
 def test_bad_plan_is_one_line_and_writes_nothing(

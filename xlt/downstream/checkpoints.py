@@ -60,9 +60,9 @@ def _checkpoint_path(text: str, workspace: Workspace) -> str:
 
 def run_checkpoints(workspace: Workspace, run_id: str) -> list[str]:
     """Saved checkpoints of a run, in step order."""
-    from xlt.modeling.checkpoints import iter_checkpoints
+    from xlt.contracts.runs import checkpoint_dirs
 
-    found = [str(path) for _, path in iter_checkpoints(workspace.run_dir(run_id))]
+    found = [str(path) for _, path in checkpoint_dirs(workspace.run_dir(run_id), complete=True)]
     if not found:
         raise WorkspaceError(
             f"run {run_id!r} has no checkpoints in {workspace.checkpoints_dir(run_id)}",

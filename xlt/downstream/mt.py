@@ -162,7 +162,7 @@ def pick_pair(workspace: Workspace) -> tuple[str, str, str]:
     from xlt.errors import WorkspaceError
 
     try:
-        from xlt.modeling.tokenizers import corpus_languages
+        from xlt.contracts.languages import corpus_languages
 
         lr = set(corpus_languages(workspace, ["lr"]))
     except WorkspaceError:

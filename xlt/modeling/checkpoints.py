@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -83,11 +82,3 @@ def save_checkpoint(
     return Path(out_dir)
 
 
-def iter_checkpoints(run_dir: Path) -> Iterator[tuple[int, Path]]:
-    """(step, path) of a run's complete checkpoints, in step order."""
-    found = []
-    for path in (run_dir / "checkpoints").glob("step-*"):
-        match = re.fullmatch(r"step-(\d+)", path.name)
-        if match and path.is_dir() and (path / "model.safetensors").is_file():
-            found.append((int(match.group(1)), path))
-    yield from sorted(found)

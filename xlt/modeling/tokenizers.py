@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from xlt.contracts.languages import corpus_languages
 from xlt.errors import InputError, WorkspaceError
 from xlt.modeling.mixing import MT5_ALPHA, balanced_sample
 from xlt.workspace import Workspace, atomic_dir
@@ -103,22 +104,6 @@ def sentinel_ids(tokenizer: PreTrainedTokenizerBase) -> list[int]:
     """Ids of <extra_id_0> … <extra_id_99> (get_sentinel_tokens() is broken in transformers 5)."""
     ids = tokenizer.convert_tokens_to_ids([f"<extra_id_{i}>" for i in range(N_SENTINELS)])
     return [ids] if isinstance(ids, int) else list(ids)
-
-
-def corpus_languages(workspace: Workspace, tiers: Iterable[str] | None = None) -> dict[str, str]:
-    """{iso3: tier} of the cleaned corpus, optionally only some tiers; WorkspaceError if there is none."""
-    import polars as pl
-
-    path = workspace.languages_path
-    if not path.is_file():
-        raise WorkspaceError(f"no cleaned corpus in {workspace.corpus_dir}", "run `xlt clean` first")
-    frame = pl.read_parquet(path, columns=["iso3", "tier"])
-    wanted = set(tiers) if tiers is not None else None
-    return {
-        row["iso3"]: row["tier"]
-        for row in frame.iter_rows(named=True)
-        if (wanted is None or row["tier"] in wanted) and workspace.train_path(row["iso3"]).is_file()
-    }
 
 
 def workspace_tokenizer(

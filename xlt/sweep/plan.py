@@ -12,35 +12,26 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from xlt.errors import InputError, UsageError, WorkspaceError
+from xlt.modeling.spec import ModelKind, ModelSpec
+from xlt.training.options import PretrainOptions
 from xlt.workspace import Workspace, atomic_write_text, write_parquet
 
 PLAN_FILE = "plan.parquet"
 SWEEP_FILE = "sweep.json"
 JOBS_FILE = "jobs.parquet"
 
-# `xlt pretrain` options a plan passes on, and the TrainConfig field each sets (xlt/commands/pretrain.py).
-PRETRAIN_FIELDS = {
-    "precision": "model.precision",
-    "vocab_size": "model.vocab_size",
-    "steps": "optim.steps",
-    "epochs": "optim.epochs",
-    "lr": "optim.lr",
-    "warmup_steps": "optim.warmup_steps",
-    "weight_decay": "optim.weight_decay",
-    "batch_size": "optim.batch_size",
-    "grad_accum": "optim.grad_accum",
-    "checkpoint_every": "checkpoint.every_fraction",
-    "input_length": "data.input_length",
-    "max_lines": "data.max_lines",
-}
-PASS_THROUGH = (*PRETRAIN_FIELDS, "threads")  # threads changes speed, not the run
+# `xlt pretrain` options a plan passes on to every task: the training fields of PretrainOptions. The plan
+# itself chooses --hr, --seed, --runs and --model; --base and --force have no place in a sweep.
+PASS_THROUGH = tuple(
+    f.name for f in fields(PretrainOptions) if f.name not in ("hr", "base", "model", "runs", "seed", "force")
+)
 # Fields of config.json that `pretrain` compares before it resumes a run (training/api._prepare_run_dir).
 _COMPARED = ("config", "seed", "hr_lang", "base_model")
 Diff = tuple[str, Any, Any]  # (dotted key, old value, new value)
@@ -97,15 +88,17 @@ def read_plan(workspace: Workspace, name: str) -> Plan:
 
 def planned_label(spec: str, workspace: Workspace) -> str:
     """The label `load_model` will give `spec`, read from files only (no torch, no download)."""
-    from xlt.modeling import BASE_SPEC, FRESH_SPECS, MODEL_INFO_FILE
+    from xlt.modeling.checkpoints import MODEL_INFO_FILE
 
-    if spec in FRESH_SPECS:
+    parsed = ModelSpec.parse(spec)
+    if parsed.is_fresh:
         return "tiny"  # fresh models are labelled tiny:<config hash> (modeling.build_tiny_model)
-    path = workspace.base_model_dir if spec == BASE_SPEC else Path(spec).expanduser()
-    if spec != BASE_SPEC and not (path.exists() or spec.startswith((".", "/", "~"))):
+    if parsed.is_hub:
         return spec  # a hub id is its own label
+    base = parsed.kind is ModelKind.BASE
+    path = workspace.base_model_dir if base else parsed.path
     if not (path / "config.json").is_file():
-        where = "no base model: run `xlt pretrain --base` first" if spec == BASE_SPEC else "no config.json"
+        where = "no base model: run `xlt pretrain --base` first" if base else "no config.json"
         raise InputError(f"model {spec!r} is not a saved model ({path})", where)
     for name, key in ((MODEL_INFO_FILE, "label"), ("config.json", "xlt_label")):
         value = _read_json(path / name).get(key)
@@ -119,8 +112,7 @@ def make_plan(workspace: Workspace, request: PlanRequest) -> Plan:
     import polars as pl
 
     from xlt import languages
-    from xlt.modeling import short_label
-    from xlt.training.api import resolve_model_spec
+    from xlt.modeling.labels import short_label
     from xlt.training.config import default_config
 
     directory = sweep_dir(workspace, request.name)
@@ -131,11 +123,11 @@ def make_plan(workspace: Workspace, request: PlanRequest) -> Plan:
     unknown = sorted(set(request.options) - set(PASS_THROUGH))
     if unknown:
         raise UsageError(f"`xlt sweep plan` cannot pass --{unknown[0].replace('_', '-')} to pretrain")
-    spec = resolve_model_spec(request.model, workspace)
-    if spec not in ("tiny", "small", "base") and Path(spec).expanduser().exists():
-        spec = str(Path(spec).expanduser().absolute())  # jobs may start in another directory
-    fields = {PRETRAIN_FIELDS[k]: v for k, v in request.options.items() if k in PRETRAIN_FIELDS}
-    cfg = default_config(spec).with_overrides(fields).with_overrides({"model.spec": spec})
+    parsed = ModelSpec.parse(request.model).resolve(workspace)
+    # jobs may start in another directory: a saved model is named by its absolute path
+    spec = str(parsed.path.absolute()) if parsed.is_path else parsed.text
+    options = PretrainOptions(hr="(each planned language)", model=spec, **request.options)
+    cfg = default_config(spec).with_overrides(options.overrides()).with_overrides({"model.spec": spec})
     cfg.validate()
     hr_langs = _hr_languages(workspace, request.hr)
     label = short_label(planned_label(spec, workspace))
@@ -167,7 +159,7 @@ def make_plan(workspace: Workspace, request: PlanRequest) -> Plan:
                 }
             )
     rows = pl.DataFrame(records, schema_overrides={"steps": pl.Int64})
-    base_model = str(workspace.base_model_dir) if spec == "base" else spec
+    base_model = str(workspace.base_model_dir) if parsed.kind is ModelKind.BASE else spec
     expected = {"config": cfg.to_dict(), "base_model": base_model}
     check_existing_runs(workspace, rows, expected)
     run_ids = ",".join(rows["run_id"])
@@ -236,7 +228,7 @@ def _differences(old: dict[str, Any], new: dict[str, Any], keys: tuple[str, ...]
 
 
 def _hr_languages(workspace: Workspace, hr: str) -> list[str]:
-    from xlt.modeling import corpus_languages
+    from xlt.contracts.languages import corpus_languages
     from xlt.training.api import resolve_hr_language
 
     if hr.strip().lower() == "all":

@@ -186,15 +186,18 @@ def _save_states(plan: Plan, jobs: Any, live: dict[str, str]) -> None:
 
 def unevaluated(workspace: Workspace, run_ids: list[str]) -> list[str]:
     """Runs with a checkpoint that results/perplexity.parquet does not score yet."""
+    from xlt.contracts.runs import checkpoint_dirs
     from xlt.evaluation.results import read_results
-    from xlt.modeling import iter_checkpoints
 
     results = read_results(workspace.perplexity_path)
     scored = set(zip(results["run_id"], results["checkpoint"], strict=True))
     return [
         run_id
         for run_id in run_ids
-        if any((run_id, path.name) not in scored for _, path in iter_checkpoints(workspace.run_dir(run_id)))
+        if any(
+            (run_id, path.name) not in scored
+            for _, path in checkpoint_dirs(workspace.run_dir(run_id), complete=True)
+        )
     ]
 
 

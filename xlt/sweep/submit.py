@@ -208,6 +208,7 @@ def _submit_slurm(plan: Plan, rows: Any, params: dict[str, Any], after: list[str
 def _run_local(plan: Plan, rows: Any, time_min: int, gpus: int, log: Any) -> list[dict[str, Any]]:
     """One task after another through submitit's LocalExecutor; states are recorded as they change."""
     import submitit
+    from submitit.core.utils import FailedJobError, UncompletedJobError
 
     executor = submitit.LocalExecutor(folder=plan.directory / "logs" / "%j")
     # LocalExecutor's default time limit is 2 minutes; CUDA_VISIBLE_DEVICES follows gpus_per_node.
@@ -223,7 +224,7 @@ def _run_local(plan: Plan, rows: Any, time_min: int, gpus: int, log: Any) -> lis
         try:
             job.result()
             record["state"] = "COMPLETED"
-        except Exception as exc:  # the task failed or was stopped; its log has the details
+        except (FailedJobError, UncompletedJobError) as exc:  # failed or stopped; its log has the details
             record["state"] = "FAILED"
             if log is not None:
                 log(f"{run_id}: {_first_line(exc)} (log: {record['log']})")

@@ -17,13 +17,15 @@ from typing import Any
 
 import numpy as np
 
+from xlt.contracts.languages import corpus_languages
+from xlt.contracts.runs import checkpoint_dirs
 from xlt.errors import TrainingError, UsageError, WorkspaceError
 from xlt.modeling.build import build_tiny_model, n_parameters, tiny_config
-from xlt.modeling.checkpoints import MODEL_INFO_FILE, iter_checkpoints
+from xlt.modeling.checkpoints import MODEL_INFO_FILE
 from xlt.modeling.labels import config_hash, short_label
 from xlt.modeling.loading import LoadedModel, load_model
 from xlt.modeling.spec import BASE_INFO_FILE, ModelKind, ModelSpec, has_base_model
-from xlt.modeling.tokenizers import corpus_languages, workspace_tokenizer
+from xlt.modeling.tokenizers import workspace_tokenizer
 from xlt.progress import Reporter
 from xlt.training.batches import mixture_index
 from xlt.training.config import TrainConfig
@@ -231,7 +233,7 @@ def pretrain_base(
 
 def _publish_base(run_dir: Path, target: Path, info: dict[str, Any]) -> None:
     """Copy the last checkpoint to models/base/ with xlt_base.json, atomically."""
-    last = max(iter_checkpoints(run_dir), default=None)
+    last = max(checkpoint_dirs(run_dir, complete=True), default=None)
     if last is None:
         raise TrainingError(f"the base pretraining in {run_dir} saved no checkpoint")
     sweep_stale_tmp(target.parent, f".{target.name}.*.tmp")  # an earlier publish killed mid-copy

@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from xlt.contracts.runs import checkpoint_dirs
 from xlt.errors import TrainingError
 from xlt.events import EventKind, EventWriter
-from xlt.modeling.checkpoints import iter_checkpoints, save_checkpoint
+from xlt.modeling.checkpoints import save_checkpoint
 from xlt.modeling.loading import LoadedModel
 from xlt.progress import NullReporter, Reporter
 from xlt.training.compute import train_step, validation_loss
@@ -282,7 +283,7 @@ class TrainingRun:
 
     def diverged(self, what: str) -> None:
         """Stop with an `error` event that names the last good checkpoint."""
-        good = max(iter_checkpoints(self.spec.run_dir), default=None)
+        good = max(checkpoint_dirs(self.spec.run_dir, complete=True), default=None)
         last = f"; the last good checkpoint is {good[1].name}" if good else ""
         message = f"{what} of run {self.spec.run_id}{last}"
         self.emit("error", self.result.final_step, message=message)

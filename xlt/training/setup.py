@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from xlt import __version__
+from xlt.contracts.runs import checkpoint_dirs
 from xlt.errors import TrainingError, UsageError
 from xlt.events import read_events
 from xlt.locks import exclusive
 from xlt.modeling.build import n_parameters
-from xlt.modeling.checkpoints import iter_checkpoints
 from xlt.modeling.loading import LoadedModel
 from xlt.progress import Reporter
 from xlt.training.baselines import corrupted_labels, unigram_perplexity
@@ -200,7 +200,7 @@ def _prepare_run_dir(run_dir: Path, record: dict[str, Any], resume: bool, main: 
                 "re-run with the same options, pass --force to start it over, or use another --seed",
             )
         events = read_events(run_dir / "events.jsonl")
-        last = max((step for step, _ in iter_checkpoints(run_dir)), default=0)
+        last = max((step for step, _ in checkpoint_dirs(run_dir, complete=True)), default=0)
         if any(e["kind"] == "end" and e["step"] >= record["total_steps"] for e in events) and (
             last >= record["total_steps"]
         ):
@@ -233,7 +233,7 @@ def _finished_result(run_id: str, run_dir: Path, steps: int) -> RunResult:
         final_val_perplexity=evals[-1].get("val_perplexity") if evals else None,
         start_val_perplexity=next((e.get("val_perplexity") for e in evals if e["step"] == 0), None),
         final_loss=ends[-1].get("final_loss") if ends else None,
-        checkpoints=[path.name for _, path in iter_checkpoints(run_dir)],
+        checkpoints=[path.name for _, path in checkpoint_dirs(run_dir, complete=True)],
         seconds=0.0,
         skipped=True,
     )
