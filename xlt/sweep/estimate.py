@@ -8,10 +8,10 @@ training only: evaluation and checkpoints come on top). Steps are the plan's ``-
 
 from __future__ import annotations
 
-import json
 import statistics
 from dataclasses import dataclass
 
+from xlt.contracts.runs import maybe_read_run_config
 from xlt.events import read_events
 from xlt.sweep.plan import Plan
 from xlt.workspace import Workspace
@@ -84,11 +84,5 @@ def estimate(
 
 
 def _started_steps(workspace: Workspace, run_id: str) -> int | None:
-    path = workspace.run_dir(run_id) / "config.json"
-    if not path.is_file():
-        return None
-    try:
-        value = json.loads(path.read_text(encoding="utf-8")).get("total_steps")
-    except json.JSONDecodeError:
-        return None
+    value = maybe_read_run_config(workspace.run_dir(run_id)).get("total_steps")
     return int(value) if value else None

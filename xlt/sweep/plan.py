@@ -18,6 +18,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from xlt.contracts.runs import maybe_read_run_config
 from xlt.errors import InputError, UsageError, WorkspaceError
 from xlt.modeling.spec import ModelKind, ModelSpec
 from xlt.training.options import PretrainOptions
@@ -198,7 +199,7 @@ def check_existing_runs(workspace: Workspace, rows: Any, expected: dict[str, Any
     target = json.loads(json.dumps(expected, default=str))  # as config.json stores it
     clashes = []
     for row in rows.iter_rows(named=True):
-        old = _read_json(workspace.run_dir(row["run_id"]) / "config.json")
+        old = maybe_read_run_config(workspace.run_dir(row["run_id"]))
         if not old:
             continue
         planned = {**target, "seed": row["seed"], "hr_lang": row["hr_lang"]}

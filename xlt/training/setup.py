@@ -7,7 +7,6 @@ run's ``config.json``, prepares the run directory (fresh, resume, or finished), 
 
 from __future__ import annotations
 
-import json
 import platform
 import shutil
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from xlt import __version__
-from xlt.contracts.runs import checkpoint_dirs
+from xlt.contracts.runs import CONFIG_FILE, checkpoint_dirs, read_run_config, write_run_config
 from xlt.errors import TrainingError, UsageError
 from xlt.events import read_events
 from xlt.locks import exclusive
@@ -27,7 +26,7 @@ from xlt.progress import Reporter
 from xlt.training.baselines import corrupted_labels, unigram_perplexity
 from xlt.training.config import TrainConfig, total_steps
 from xlt.training.loop import RunData, RunResult, RunSpec, TrainHooks, train_run
-from xlt.workspace import Workspace, atomic_write_text, sweep_stale_tmp
+from xlt.workspace import Workspace, sweep_stale_tmp
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -182,7 +181,6 @@ def _check_size(what: str, path: Path, n_blocks: int, needed: int, cfg: TrainCon
 
 def _prepare_run_dir(run_dir: Path, record: dict[str, Any], resume: bool, main: bool) -> str:
     """'fresh', 'resume' or 'finished'; refuses to resume a run whose settings changed."""
-    config_path = run_dir / "config.json"
     if run_dir.exists() and not resume:
         if main:
             shutil.rmtree(run_dir)
@@ -190,8 +188,8 @@ def _prepare_run_dir(run_dir: Path, record: dict[str, Any], resume: bool, main: 
     if main:  # a killed checkpoint or state writer leaves its temporary folder; nothing else writes here
         sweep_stale_tmp(run_dir)
         sweep_stale_tmp(run_dir / "checkpoints")
-    if config_path.is_file():
-        old = json.loads(config_path.read_text(encoding="utf-8"))
+    if (run_dir / CONFIG_FILE).is_file():
+        old = read_run_config(run_dir)
         keys = ("config", "model", "base_model", "total_steps", "seed", "hr_lang")
         changed = [key for key in keys if old.get(key) != record.get(key)]
         if changed:
@@ -217,7 +215,7 @@ def _open_run(run_dir: Path, record: dict[str, Any], resume: bool, accelerator: 
     if state == "finished":
         return True
     if accelerator.is_main_process:
-        atomic_write_text(run_dir / "config.json", json.dumps(record, indent=2, default=str))
+        write_run_config(run_dir, record)
     return False
 
 
