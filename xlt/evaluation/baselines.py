@@ -225,9 +225,8 @@ class _BaselineScorer:
             return []
         try:
             loaded = load_model(job.spec, self.workspace, **job.load_kwargs)
-        except Exception as exc:  # missing/corrupt base: one line, go on
-            message = exc.message if isinstance(exc, XltError) else f"{type(exc).__name__}: {exc}"
-            self.reporter.warn(f"no baselines for {job.name}: {message}")
+        except XltError as exc:  # missing/corrupt base (load_model says which): one line, go on
+            self.reporter.warn(f"no baselines for {job.name}: {exc.message}")
             self.reporter.advance(TASK, total, f"baselines of {job.name}: skipped")
             return []
         label = job.label or loaded.label
@@ -282,41 +281,44 @@ class _BaselineScorer:
         self, tokenizer: Any, label: str, hr_langs: list[str], todo: set[tuple[str, str, int]]
     ) -> list[dict[str, Any]]:
         """``unigram:<hr>`` and ``unigram:self`` cells; each frequency table is estimated once."""
+        rows = []
+        for hr in hr_langs:  # an HR language's frequencies, from its train text, on every LR language
+            cells = sorted((lang, seed) for lang, n, seed in todo if n == UNIGRAM_PREFIX + hr)
+            if cells:
+                self.reporter.advance(TASK, 0, f"unigram {hr}: counting")
+                rows += self._unigram_cells(tokenizer, label, UNIGRAM_PREFIX + hr, hr, "train", hr, cells)
+        other = _other_split(self.options.split)
+        for lang in self.lr_langs:  # the LR language's own frequencies, from its other split (an oracle)
+            seeds = [seed for cell_lang, n, seed in todo if n == UNIGRAM_SELF and cell_lang == lang]
+            cells = [(lang, seed) for seed in sorted(seeds)]
+            if cells:
+                rows += self._unigram_cells(tokenizer, label, UNIGRAM_SELF, lang, other, None, cells)
+        return rows
+
+    def _unigram_cells(
+        self,
+        tokenizer: Any,
+        label: str,
+        name: str,
+        text_lang: str,
+        split: str,
+        source: str | None,
+        cells: list[tuple[str, int]],
+    ) -> list[dict[str, Any]]:
+        """Cells of one unigram baseline: frequencies of `text_lang`'s `split`, scored on each cell's set."""
         from xlt.data import tokenizer_key
 
-        key = tokenizer_key(tokenizer)
-        vocab = len(tokenizer)
-        spec0 = self.spec("", 0)
-        rows = []
-        for hr in hr_langs:
-            name = UNIGRAM_PREFIX + hr
-            cells = sorted((lang, seed) for lang, n, seed in todo if n == name)
-            if not cells:
-                continue
-            self.reporter.advance(TASK, 0, f"unigram {hr}: counting")
-            try:
-                counts = counted_labels(self.workspace, tokenizer, hr, "train", spec0)
-            except XltError as exc:
-                self.warn_once(f"hr:{hr}", f"no unigram {hr} baseline: {exc.message}")
-                continue
-            for lang, seed in cells:
-                if (arrays := self.eval_set(tokenizer, key, lang, seed)) is not None:
-                    loss, n = unigram_score(counts, arrays["labels"], vocab)
-                    rows.append(_row(lang, name, hr, loss, n, label, seed))
-        other = _other_split(self.options.split)
-        for lang in self.lr_langs:
-            cells = sorted(seed for cell_lang, n, seed in todo if n == UNIGRAM_SELF and cell_lang == lang)
-            if not cells:
-                continue
-            try:
-                counts = counted_labels(self.workspace, tokenizer, lang, other, spec0)
-            except XltError as exc:
-                self.warn_once(f"self:{lang}", f"no unigram self baseline for {lang}: {exc.message}")
-                continue
-            for seed in cells:
-                if (arrays := self.eval_set(tokenizer, key, lang, seed)) is not None:
-                    loss, n = unigram_score(counts, arrays["labels"], vocab)
-                    rows.append(_row(lang, UNIGRAM_SELF, None, loss, n, label, seed))
+        try:
+            counts = counted_labels(self.workspace, tokenizer, text_lang, split, self.spec("", 0))
+        except XltError as exc:
+            what = f"unigram {source} baseline" if source else f"unigram self baseline for {text_lang}"
+            self.warn_once(f"{name}:{text_lang}", f"no {what}: {exc.message}")
+            return []
+        key, vocab, rows = tokenizer_key(tokenizer), len(tokenizer), []
+        for lang, seed in cells:
+            if (arrays := self.eval_set(tokenizer, key, lang, seed)) is not None:
+                loss, n = unigram_score(counts, arrays["labels"], vocab)
+                rows.append(_row(lang, name, source, loss, n, label, seed))
         return rows
 
 

@@ -89,5 +89,6 @@ def load_eval_set(
             pass  # a foreign or damaged cache file: rebuild it below
     arrays = build_eval_set(workspace, tokenizer, spec)
     with atomic_open(path, "wb") as handle:
-        np.savez(handle, **{name: arrays[name] for name in ARRAYS})
+        stored_arrays: dict[str, Any] = {name: arrays[name] for name in ARRAYS}  # typed for numpy's stub
+        np.savez(handle, **stored_arrays)
     return arrays

@@ -140,54 +140,67 @@ def _lr_languages(workspace: Workspace, options: EvalOptions) -> list[str]:
     return languages_in_tier(workspace, "lr")
 
 
-def plan_evaluation(workspace: Workspace, options: EvalOptions) -> EvalPlan:
-    """Select the model states and LR languages to score; bad run configs become warnings."""
-    warnings: list[str] = []
-    jobs: list[ModelJob] = []
-    bases: dict[str, ModelJob] = {}  # one zero-shot job per base model label
-    lengths: set[int] = set()
+@dataclass
+class _Selection:
+    """What the runs of a workspace contribute to a plan, as they are read."""
+
+    jobs: list[ModelJob] = field(default_factory=list)
+    bases: dict[str, ModelJob] = field(default_factory=dict)  # one zero-shot job per base model label
+    lengths: set[int] = field(default_factory=set)
+    warnings: list[str] = field(default_factory=list)
+
+    def add_run(self, workspace: Workspace, run_id: str, options: EvalOptions) -> None:
+        """The run's checkpoints (as selected) and its base model; an unreadable config is a warning."""
+        try:
+            config = read_run_config(workspace.run_dir(run_id))
+        except InputError as exc:
+            self.warnings.append(f"skipped run {run_id}: {exc.message}")
+            return
+        hr_lang = config.get("hr_lang")
+        if options.hr_langs is not None and hr_lang not in options.hr_langs:
+            return
+        label = str(config.get("model") or "")
+        base_spec = in_workspace(workspace, config.get("base_model"))
+        if length := _find_int(config, ("inputs_length", "input_length")):
+            self.lengths.add(length)
+        if options.include_base and base_spec and label and label not in self.bases:
+            self.bases[label] = ModelJob(
+                BASE_RUN_ID, None, BASE_RUN_ID, 0, str(base_spec), label, load_kwargs=_fresh_kwargs(config)
+            )
+        tokenizer = in_workspace(workspace, config.get("tokenizer")) or None
+        for step, path in checkpoint_dirs(workspace.run_dir(run_id)):
+            if options.checkpoints is None or path.name in options.checkpoints:
+                self.jobs.append(
+                    ModelJob(run_id, hr_lang, path.name, step, str(path), label or None, tokenizer)
+                )
+
+
+def _selected_runs(workspace: Workspace, options: EvalOptions) -> list[str]:
+    """The run ids to plan: all, or those of `--run` (each must exist)."""
     run_ids = workspace.run_ids()
-    wanted_runs = set(options.runs) if options.runs is not None else None
-    if wanted_runs is not None and (unknown := sorted(wanted_runs - set(run_ids))):
+    if options.runs is None:
+        return run_ids
+    if unknown := sorted(set(options.runs) - set(run_ids)):
         raise UsageError(
             f"no run {', '.join(unknown)} in {workspace.runs_dir}",
             f"runs: {', '.join(run_ids)}" if run_ids else "run `xlt pretrain` first",
         )
-    for run_id in run_ids:
-        if wanted_runs is not None and run_id not in wanted_runs:
-            continue
-        try:
-            config = read_run_config(workspace.run_dir(run_id))
-        except InputError as exc:
-            warnings.append(f"skipped run {run_id}: {exc.message}")
-            continue
-        hr_lang = config.get("hr_lang")
-        if options.hr_langs is not None and hr_lang not in options.hr_langs:
-            continue
-        label = str(config.get("model") or "")
-        base_spec = in_workspace(workspace, config.get("base_model"))
-        if length := _find_int(config, ("inputs_length", "input_length")):
-            lengths.add(length)
-        if options.include_base and base_spec and label and label not in bases:
-            bases[label] = ModelJob(
-                BASE_RUN_ID, None, BASE_RUN_ID, 0, str(base_spec), label, load_kwargs=_fresh_kwargs(config)
-            )
-        tokenizer = in_workspace(workspace, config.get("tokenizer"))
-        for step, path in checkpoint_dirs(workspace.run_dir(run_id)):
-            if options.checkpoints is not None and path.name not in options.checkpoints:
-                continue
-            jobs.append(
-                ModelJob(
-                    run_id, hr_lang, path.name, step, str(path), label or None, str(tokenizer or "") or None
-                )
-            )
+    return [run_id for run_id in run_ids if run_id in options.runs]
+
+
+def plan_evaluation(workspace: Workspace, options: EvalOptions) -> EvalPlan:
+    """Select the model states and LR languages to score; bad run configs become warnings."""
+    selection = _Selection()
+    for run_id in _selected_runs(workspace, options):
+        selection.add_run(workspace, run_id, options)
+    jobs, bases, lengths = selection.jobs, selection.bases, selection.lengths
     base_dir = workspace.base_model_dir
-    if not run_ids and not (base_dir / "config.json").is_file():
+    if not workspace.run_ids() and not (base_dir / "config.json").is_file():
         raise WorkspaceError(
             f"nothing to evaluate: no runs in {workspace.runs_dir} and no base model in {base_dir}",
             "run `xlt pretrain` first",
         )
-    if options.include_base and not bases and not jobs and wanted_runs is None and options.hr_langs is None:
+    if options.include_base and not bases and not jobs and options.runs is None and options.hr_langs is None:
         # A workspace with only its embedded base model: the zero-shot row alone.
         bases["?"] = ModelJob(BASE_RUN_ID, None, BASE_RUN_ID, 0, str(base_dir), None)
     if not jobs and not bases:
@@ -195,7 +208,7 @@ def plan_evaluation(workspace: Workspace, options: EvalOptions) -> EvalPlan:
             "no checkpoint matches the selection", "check --run, --hr and --checkpoints (`xlt runs`)"
         )
     if len(lengths) > 1 and options.input_length is None:
-        warnings.append(
+        selection.warnings.append(
             f"runs use different input lengths {sorted(lengths)}: evaluating all at {max(lengths)}"
         )
     input_length = options.input_length or (max(lengths) if lengths else DEFAULT_INPUT_LENGTH)
@@ -205,4 +218,4 @@ def plan_evaluation(workspace: Workspace, options: EvalOptions) -> EvalPlan:
             f"no LR language in {workspace.languages_path}", "name them with --lr, or re-run `xlt clean`"
         )
     # Zero-shot rows first: their tokenizers are the reference for the checkpoints' tokenizer check.
-    return EvalPlan([*bases.values(), *jobs], lr_langs, input_length, warnings)
+    return EvalPlan([*bases.values(), *jobs], lr_langs, input_length, selection.warnings)

@@ -116,9 +116,8 @@ class _Scorer:
 
         try:
             loaded = load_model(job.spec, self.workspace, **job.load_kwargs)
-        except Exception as exc:  # missing/corrupt weights, unknown hub id: one line, go on
-            message = exc.message if isinstance(exc, XltError) else f"{type(exc).__name__}: {exc}"
-            self.reporter.warn(f"skipped {job.name}: {message}")
+        except XltError as exc:  # missing/corrupt weights, unknown hub id (load_model says which): go on
+            self.reporter.warn(f"skipped {job.name}: {exc.message}")
             return []
         label = job.label or loaded.label
         self.seen_labels.add((job.run_id, job.checkpoint, label))
