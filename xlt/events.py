@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -154,47 +153,37 @@ def _parse_time(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
 
+def _apply(summary: RunSummary, event: dict[str, Any]) -> None:
+    """What one event changes in a run's summary."""
+    kind = event["kind"]
+    if kind == "start":
+        summary.status, summary.started, summary.error = "running", event.get("time"), None
+        summary.total_steps = event.get("total_steps", summary.total_steps)
+    elif kind == "step":
+        summary.loss = event.get("loss", summary.loss)
+        summary.tokens_per_s = event.get("tokens_per_s", summary.tokens_per_s)
+    elif kind == "eval":
+        summary.val_perplexity = event.get("val_perplexity", summary.val_perplexity)
+    elif kind == "checkpoint" and event.get("path"):
+        summary.checkpoints.append(Path(event["path"]).name)
+    elif kind == "end":
+        summary.status = "finished"
+    elif kind in ("error", "preempted"):  # preempted: stopped with its state saved; `start` resumes it
+        summary.status = "failed" if kind == "error" else "preempted"
+        summary.error = event.get("message")
+
+
 def summarize(
     run_id: str, events: list[dict[str, Any]], stale_after_s: float = 600.0, now: datetime | None = None
 ) -> RunSummary:
     """Fold a run's events into its current state; a running run silent for `stale_after_s` is stale."""
     summary = RunSummary(run_id=run_id, status="empty")
     for event in events:
-        kind = event["kind"]
         summary.last_time = event.get("time", summary.last_time)
         summary.step = max(summary.step, int(event.get("step", 0)))
-        if kind == "start":
-            summary.status = "running"
-            summary.started = event.get("time")
-            summary.total_steps = event.get("total_steps", summary.total_steps)
-            summary.error = None
-        elif kind == "step":
-            summary.loss = event.get("loss", summary.loss)
-            summary.tokens_per_s = event.get("tokens_per_s", summary.tokens_per_s)
-        elif kind == "eval":
-            summary.val_perplexity = event.get("val_perplexity", summary.val_perplexity)
-        elif kind == "checkpoint":
-            path = event.get("path")
-            if path:
-                summary.checkpoints.append(Path(path).name)
-        elif kind == "end":
-            summary.status = "finished"
-        elif kind == "error":
-            summary.status = "failed"
-            summary.error = event.get("message")
-        elif kind == "preempted":  # stopped with its state saved; the next `start` resumes it
-            summary.status = "preempted"
-            summary.error = event.get("message")
+        _apply(summary, event)
     if summary.status == "running" and summary.last_time:
         current = now or datetime.now(UTC)
         if (current - _parse_time(summary.last_time)).total_seconds() > stale_after_s:
             summary.status = "stale"
     return summary
-
-
-def iter_run_event_files(runs_dir: Path) -> Iterator[tuple[str, Path]]:
-    """(run_id, events path) for every run directory."""
-    if runs_dir.is_dir():
-        for run in sorted(runs_dir.iterdir()):
-            if run.is_dir():
-                yield run.name, run / EVENTS_FILE
