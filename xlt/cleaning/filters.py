@@ -11,6 +11,7 @@ import html
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 
 from xlt.cleaning.options import CleanOptions
 from xlt.cleaning.scripts import ScriptCheck, known
@@ -51,35 +52,45 @@ def strip_controls(line: str) -> str:
     return " ".join(line.split())  # str.split() splits on exactly the characters str.isspace() knows
 
 
+def _strip_templates(line: str) -> str:
+    for _ in range(5):  # nested templates, innermost first
+        line, count = _TEMPLATE.subn(" ", line)
+        if not count:
+            break
+    return line
+
+
+def _strip_links(line: str) -> str:
+    line = _NAMESPACED_LINK.sub(" ", line)
+    line = _WIKI_LINK.sub(r"\1", line)
+    return _EXTERNAL_LINK.sub(r"\1", line)
+
+
+# The markup steps in order, each behind a cheap substring test (most lines have none of it).
+_MARKUP_STEPS: tuple[tuple[Callable[[str], object], Callable[[str], str]], ...] = (
+    (lambda line: "&" in line and _ENTITY.search(line), html.unescape),
+    (lambda line: "{{" in line, _strip_templates),
+    (lambda line: "[" in line, _strip_links),
+    (lambda line: "://" in line or "www." in line.lower(), lambda line: _URL.sub(" ", line)),
+    (lambda line: "@" in line, lambda line: _EMAIL.sub(" ", line)),
+    (lambda line: "<" in line, lambda line: _TAG.sub(" ", line)),
+    (lambda line: "''" in line, lambda line: _WIKI_QUOTES.sub("", line)),
+    (
+        lambda line: any(b in line for b in ("{{", "}}", "[[", "]]")),
+        lambda line: _STRAY_BRACES.sub(" ", line),
+    ),
+)
+
+
 def strip_markup(line: str) -> str:
     """Remove leftover markup: HTML/XML tags, entities, wiki templates and links, URLs, e-mails."""
     if not _MARKUP_HINT.search(line):
         return line
     before = line
-    if "&" in line and _ENTITY.search(line):
-        line = html.unescape(line)
-    if "{{" in line:
-        for _ in range(5):  # nested templates, innermost first
-            line, count = _TEMPLATE.subn(" ", line)
-            if not count:
-                break
-    if "[" in line:
-        line = _NAMESPACED_LINK.sub(" ", line)
-        line = _WIKI_LINK.sub(r"\1", line)
-        line = _EXTERNAL_LINK.sub(r"\1", line)
-    if "://" in line or "www." in line.lower():
-        line = _URL.sub(" ", line)
-    if "@" in line:
-        line = _EMAIL.sub(" ", line)
-    if "<" in line:
-        line = _TAG.sub(" ", line)
-    if "''" in line:
-        line = _WIKI_QUOTES.sub("", line)
-    if "{{" in line or "}}" in line or "[[" in line or "]]" in line:
-        line = _STRAY_BRACES.sub(" ", line)
-    if line == before:
-        return line
-    return " ".join(line.split())
+    for applies, remove in _MARKUP_STEPS:
+        if applies(line):
+            line = remove(line)
+    return line if line == before else " ".join(line.split())
 
 
 def length_ok(line: str, options: CleanOptions) -> bool:
@@ -109,41 +120,32 @@ class LineCleaner:
 
     def clean(self, lines: list[str]) -> list[str]:
         """Cleaned lines of a batch (without newlines), in order; dropped lines are counted."""
-        options = self.options
-        changed, drop = self.changed, self.drop
-        check = self.script_check
-        kept: list[str] = []
-        for raw in lines:
-            line = raw
-            if options.nfc:
-                new = normalise_nfc(line)
-                if new != line:
-                    changed["nfc"] += 1
-                    line = new
-            if options.controls:
-                new = strip_controls(line)
-                if new != line:
-                    changed["controls"] += 1
-                    if not new and line.strip():
-                        drop("controls", raw)
-                        continue
-                    line = new
-            if not line.strip():
-                drop("blank", raw)
-                continue
-            if options.markup:
-                new = strip_markup(line)
-                if new != line:
-                    changed["markup"] += 1
-                    if not new:
-                        drop("markup", raw)
-                        continue
-                    line = new
-            if options.length and not length_ok(line, options):
-                drop("length", raw)
-                continue
-            if check is not None and check.wrong(line):
-                drop("script", raw)
-                continue
-            kept.append(line)
-        return kept
+        return [line for raw in lines if (line := self.clean_line(raw)) is not None]
+
+    def clean_line(self, raw: str) -> str | None:
+        """One line through the enabled steps; None (and counted) when a step drops it."""
+        options, changed = self.options, self.changed
+        line = raw
+        if options.nfc and (new := normalise_nfc(line)) != line:
+            changed["nfc"] += 1
+            line = new
+        if options.controls and (new := strip_controls(line)) != line:
+            changed["controls"] += 1
+            if not new and line.strip():
+                return self._dropped("controls", raw)
+            line = new
+        if not line.strip():
+            return self._dropped("blank", raw)
+        if options.markup and (new := strip_markup(line)) != line:
+            changed["markup"] += 1
+            if not new:
+                return self._dropped("markup", raw)
+            line = new
+        if options.length and not length_ok(line, options):
+            return self._dropped("length", raw)
+        if self.script_check is not None and self.script_check.wrong(line):
+            return self._dropped("script", raw)
+        return line
+
+    def _dropped(self, step: str, raw: str) -> None:
+        self.drop(step, raw)
