@@ -106,7 +106,7 @@ class LineCleaner:
 
     def __init__(self, options: CleanOptions, script: str | None) -> None:
         self.options = options
-        self.script_check = ScriptCheck(script) if options.script and known(script) else None
+        self.script_check = ScriptCheck(script) if options.script and script and known(script) else None
         self.dropped: Counter[str] = Counter()
         self.changed: Counter[str] = Counter()
         self.examples: dict[str, list[str]] = {}
@@ -147,5 +147,7 @@ class LineCleaner:
             return self._dropped("script", raw)
         return line
 
-    def _dropped(self, step: str, raw: str) -> None:
+    def _dropped(self, step: str, raw: str) -> str | None:
+        """Count `raw` as dropped by `step`; None, what `clean_line` returns for a dropped line."""
         self.drop(step, raw)
+        return None

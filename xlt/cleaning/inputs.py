@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from xlt.cleaning.options import CleanOptions
 from xlt.errors import InputError
@@ -73,6 +74,7 @@ def load_tokenizer(spec: str) -> TokenCounter:
     from transformers import AutoTokenizer, PreTrainedTokenizerFast
 
     path = Path(spec).expanduser()
+    tokenizer: Any
     try:
         if path.is_file() and path.suffix == ".json":
             tokenizer = PreTrainedTokenizerFast(tokenizer_file=str(path))
@@ -80,7 +82,7 @@ def load_tokenizer(spec: str) -> TokenCounter:
             tokenizer = AutoTokenizer.from_pretrained(str(path) if path.exists() else spec)
     except Exception as exc:
         raise InputError(
-            f"cannot load tokenizer {spec!r}: {type(exc).__name__}: {exc}",
+            f"cannot load tokenizer {spec!r}: {' '.join(str(exc).split()) or 'not a tokenizer'}",
             "pass a directory with tokenizer files, a tokenizer.json, or a hub id (needs the network once)",
         ) from exc
 

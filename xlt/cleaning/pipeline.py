@@ -132,17 +132,7 @@ def clean_language(
     files = [path for _, directory in dirs for path in sorted(directory.glob("*.txt")) if path.is_file()]
     where = ", ".join(f"raw/{source}/{iso3}" for source, _ in dirs)
     if not files:
-        report.status = "empty"
-        report.warnings.append(f"{iso3}: no .txt files in {where}; skipped")
-        if not options.dry_run:  # outputs of an earlier run no longer match raw/
-            for stale in (
-                workspace.train_path(iso3),
-                workspace.valid_path(iso3),
-                _state_path(workspace, iso3),
-            ):
-                with _writing(stale, iso3):
-                    stale.unlink(missing_ok=True)
-        return report
+        return _nothing_to_clean(workspace, report, where, options)
     fp = fingerprint(files, workspace.root, options)
     if not options.force and not options.dry_run and (done := _up_to_date(workspace, iso3, fp)):
         return done
@@ -151,56 +141,96 @@ def clean_language(
         for leftover in workspace.corpus_lang_dir(iso3).glob(".*.tmp"):
             with _writing(leftover, iso3):
                 leftover.unlink(missing_ok=True)
-
-    good: list[Path] = []
-    for path in files:
-        problem = text_problem(path)
-        if problem:
-            report.warnings.append(f"{iso3}: skipped {path.relative_to(workspace.root)}: {problem}")
-        else:
-            good.append(path)
-
-    total_bytes = sum(path.stat().st_size for path in good)
+    good = _readable(workspace, report, files)
     reporter = reporter or NullReporter()
     task = f"cleaning {iso3}"
-    reporter.start(task, total_bytes)
+    reporter.start(task, sum(path.stat().st_size for path in good))
     cleaner = LineCleaner(options, script)
-    dedup = Deduplicator() if options.dedup else None
-    survivors = 0
-    done_bytes = finished_bytes = shown = 0
     with _scratch(workspace, iso3, options.dry_run) as scratch:
-        out_dir = scratch.parent if options.dry_run else workspace.corpus_lang_dir(iso3)
-        # Raw files are opened with _read (an InputError), so an OSError here is a write of the scratch.
-        with _writing(out_dir, iso3), scratch.open("w", encoding="utf-8", newline="\n") as out:
-            for path in good:
-                with _read(path, workspace) as handle:
-                    for batch in _batches(handle):
-                        report.lines_in += len(batch)
-                        kept = cleaner.clean(batch)
-                        if dedup is not None:
-                            kept, duplicates = dedup.filter(kept)
-                            for line in duplicates:
-                                cleaner.drop("dedup", line)
-                        if kept:
-                            out.write("\n".join(kept))
-                            out.write("\n")
-                            survivors += len(kept)
-                        done_bytes += sum(len(line) + 1 for line in batch)  # characters: close enough
-                        shown = _show_progress(reporter, task, min(done_bytes, total_bytes), shown)
-                finished_bytes += path.stat().st_size
-                done_bytes = finished_bytes
-        report.dropped = {step: cleaner.dropped[step] for step in ("blank", *STEPS) if cleaner.dropped[step]}
-        report.changed = {step: cleaner.changed[step] for step in STEPS if cleaner.changed[step]}
-        report.examples = {
-            step: cleaner.examples[step] for step in report.dropped if step in cleaner.examples
-        }
-        kept_lines = min(survivors, options.cap) if options.cap else survivors
-        if survivors > kept_lines:
-            report.dropped["cap"] = survivors - kept_lines
+        survivors = _filter_into(scratch, good, workspace, report, cleaner, options, reporter, task)
+        _count(report, cleaner, survivors, options)
         with _writing(workspace.corpus_lang_dir(iso3), iso3):
+            kept_lines = min(survivors, options.cap) if options.cap else survivors
             _split(workspace, report, scratch, survivors, kept_lines, options, tokens)
     reporter.finish(task)
+    return _finish(workspace, report, fp, where, options)
 
+
+def _nothing_to_clean(
+    workspace: Workspace, report: LanguageReport, where: str, options: CleanOptions
+) -> LanguageReport:
+    """A language folder without text files: skipped, and what an earlier run wrote for it removed."""
+    iso3 = report.iso3
+    report.status = "empty"
+    report.warnings.append(f"{iso3}: no .txt files in {where}; skipped")
+    if not options.dry_run:  # outputs of an earlier run no longer match raw/
+        for stale in (workspace.train_path(iso3), workspace.valid_path(iso3), _state_path(workspace, iso3)):
+            with _writing(stale, iso3):
+                stale.unlink(missing_ok=True)
+    return report
+
+
+def _readable(workspace: Workspace, report: LanguageReport, files: list[Path]) -> list[Path]:
+    """The files that hold text; the others become warnings in the report."""
+    good: list[Path] = []
+    for path in files:
+        if problem := text_problem(path):
+            report.warnings.append(f"{report.iso3}: skipped {path.relative_to(workspace.root)}: {problem}")
+        else:
+            good.append(path)
+    return good
+
+
+def _filter_into(
+    scratch: Path,
+    files: list[Path],
+    workspace: Workspace,
+    report: LanguageReport,
+    cleaner: LineCleaner,
+    options: CleanOptions,
+    reporter: Reporter,
+    task: str,
+) -> int:
+    """Stream every file through the line steps and the deduplicator into `scratch`; lines written."""
+    dedup = Deduplicator() if options.dedup else None
+    out_dir = scratch.parent if options.dry_run else workspace.corpus_lang_dir(report.iso3)
+    survivors = done_bytes = finished_bytes = shown = 0
+    total_bytes = sum(path.stat().st_size for path in files)
+    # Raw files are opened with _read (an InputError), so an OSError here is a write of the scratch.
+    with _writing(out_dir, report.iso3), scratch.open("w", encoding="utf-8", newline="\n") as out:
+        for path in files:
+            with _read(path, workspace) as handle:
+                for batch in _batches(handle):
+                    report.lines_in += len(batch)
+                    kept = cleaner.clean(batch)
+                    if dedup is not None:
+                        kept, duplicates = dedup.filter(kept)
+                        for line in duplicates:
+                            cleaner.drop("dedup", line)
+                    if kept:
+                        out.write("\n".join(kept) + "\n")
+                        survivors += len(kept)
+                    done_bytes += sum(len(line) + 1 for line in batch)  # characters: close enough
+                    shown = _show_progress(reporter, task, min(done_bytes, total_bytes), shown)
+            finished_bytes += path.stat().st_size
+            done_bytes = finished_bytes
+    return survivors
+
+
+def _count(report: LanguageReport, cleaner: LineCleaner, survivors: int, options: CleanOptions) -> None:
+    """What each step dropped and changed, examples of drops, and the lines the cap removes."""
+    report.dropped = {step: cleaner.dropped[step] for step in ("blank", *STEPS) if cleaner.dropped[step]}
+    report.changed = {step: cleaner.changed[step] for step in STEPS if cleaner.changed[step]}
+    report.examples = {step: cleaner.examples[step] for step in report.dropped if step in cleaner.examples}
+    if options.cap and survivors > options.cap:
+        report.dropped["cap"] = survivors - options.cap
+
+
+def _finish(
+    workspace: Workspace, report: LanguageReport, fp: str, where: str, options: CleanOptions
+) -> LanguageReport:
+    """Say why a language ended empty, and (unless a dry run) record its state for the next run."""
+    iso3 = report.iso3
     if report.lines == 0:
         report.status = "empty"
         if report.lines_in:
@@ -250,41 +280,44 @@ def _split(
     if kept_lines == 0:
         return
     iso3 = report.iso3
-    n_valid = valid_count(kept_lines, options.valid_fraction)
-    counter = tokens()
-    pending: list[str] = []
-    mt5 = 0
+    counter = _SubwordCount(tokens())
     with contextlib.ExitStack() as stack:
-        if options.dry_run:
-            train = valid = None
-        else:
+        train = valid = None
+        if not options.dry_run:
             train = stack.enter_context(atomic_open(workspace.train_path(iso3)))
             valid = stack.enter_context(atomic_open(workspace.valid_path(iso3)))
         keep = selection(survivors, kept_lines, options.seed, iso3, "cap")
-        to_valid = selection(kept_lines, n_valid, options.seed, iso3, "valid")
+        to_valid = selection(
+            kept_lines, valid_count(kept_lines, options.valid_fraction), options.seed, iso3, "valid"
+        )
         with scratch.open(encoding="utf-8") as handle:
-            for raw in handle:
-                if not next(keep):
-                    continue
-                line = raw[:-1]
-                is_valid = next(to_valid)
-                if is_valid:
-                    report.valid_lines += 1
-                    if valid is not None:
-                        valid.write(raw)
-                else:
-                    report.train_lines += 1
-                    if train is not None:
-                        train.write(raw)
+            for raw in (raw for raw in handle if next(keep)):
+                line, is_valid = raw[:-1], next(to_valid)
+                report.valid_lines += is_valid
+                report.train_lines += not is_valid
+                if (out := valid if is_valid else train) is not None:
+                    out.write(raw)
                 report.chars += len(line)
                 report.tokens += _whitespace_tokens(line)
-                if counter is not None:
-                    pending.append(line)
-                    if len(pending) >= 1024:
-                        mt5 += counter(pending)
-                        pending.clear()
-    if counter is not None:
-        report.mt5_tokens = mt5 + counter(pending)
+                counter.add(line)
+    report.mt5_tokens = counter.total()
+
+
+class _SubwordCount:
+    """Subword tokens of lines, counted in batches by an (m)T5 tokenizer; nothing without one."""
+
+    def __init__(self, counter: TokenCounter | None) -> None:
+        self.counter, self.pending, self.counted = counter, list[str](), 0
+
+    def add(self, line: str) -> None:
+        if self.counter is not None:
+            self.pending.append(line)
+            if len(self.pending) >= 1024:
+                self.counted += self.counter(self.pending)
+                self.pending.clear()
+
+    def total(self) -> int | None:
+        return None if self.counter is None else self.counted + self.counter(self.pending)
 
 
 def _code(value: str, found: dict[str, list[tuple[str, Path]]]) -> str:
@@ -293,6 +326,49 @@ def _code(value: str, found: dict[str, list[tuple[str, Path]]]) -> str:
         return value
     language = registry.lookup(value)
     return language.iso3 if language else value
+
+
+def _selected(
+    ws: Workspace, found: dict[str, list[tuple[str, Path]]], options: CleanOptions, warnings: list[str]
+) -> list[str]:
+    """The languages to clean: all of raw/, or those of `options.languages` that raw/ has (the others
+    become warnings; none at all is an error)."""
+    if not options.languages:
+        return sorted(found)
+    wanted = list(dict.fromkeys(_code(value, found) for value in options.languages))
+    missing = [code for code in wanted if code not in found]
+    if len(missing) == len(wanted):
+        raise InputError(
+            f"no raw text for {', '.join(missing)} under {ws.raw_dir}",
+            f"collect it first, or choose among: {', '.join(sorted(found))}",
+        )
+    warnings += [f"{code}: no raw text under {ws.raw_dir}; skipped" for code in missing]
+    return [code for code in wanted if code in found]
+
+
+def _kept(ws: Workspace, languages: set[str]) -> list[LanguageReport]:
+    """The stored reports of languages not cleaned this time (status `kept`)."""
+    kept = []
+    for iso3 in sorted(languages):
+        state = read_state(ws, iso3)
+        if state and "report" in state:
+            stored = LanguageReport.from_json(state["report"])  # type: ignore[arg-type]
+            stored.status = "kept"
+            kept.append(stored)
+    return kept
+
+
+class _LazyTokenizer:
+    """The subword counter of `--tokenizer`, loaded when a language first needs it (None without one)."""
+
+    def __init__(self, spec: str | None) -> None:
+        self.spec = spec
+        self.counter: TokenCounter | None = None
+
+    def __call__(self) -> TokenCounter | None:
+        if self.spec is not None and self.counter is None:
+            self.counter = load_tokenizer(self.spec)
+        return self.counter
 
 
 def clean_workspace(
@@ -312,27 +388,9 @@ def clean_workspace(
     if not found:
         raise WorkspaceError(f"no raw text under {ws.raw_dir}", "run `xlt collect` first")
     warnings: list[str] = []
-    selected = sorted(found)
-    if options.languages:
-        wanted = list(dict.fromkeys(_code(value, found) for value in options.languages))
-        missing = [code for code in wanted if code not in found]
-        if len(missing) == len(wanted):
-            raise InputError(
-                f"no raw text for {', '.join(missing)} under {ws.raw_dir}",
-                f"collect it first, or choose among: {', '.join(sorted(found))}",
-            )
-        warnings += [f"{code}: no raw text under {ws.raw_dir}; skipped" for code in missing]
-        selected = [code for code in wanted if code in found]
+    selected = _selected(ws, found, options, warnings)
 
-    tokenizer: list[TokenCounter] = []
-
-    def tokens() -> TokenCounter | None:
-        if options.tokenizer is None:
-            return None
-        if not tokenizer:
-            tokenizer.append(load_tokenizer(options.tokenizer))
-        return tokenizer[0]
-
+    tokens = _LazyTokenizer(options.tokenizer)
     reports: list[LanguageReport] = []
     for iso3 in selected:
         try:
@@ -348,14 +406,7 @@ def clean_workspace(
         reports.append(report)
 
     # Languages not selected this time keep their stored row, so the table always covers the corpus.
-    table_reports = list(reports)
-    done = {r.iso3 for r in reports}
-    for iso3 in sorted(set(found) - done):
-        state = read_state(ws, iso3)
-        if state and "report" in state:
-            stored = LanguageReport.from_json(state["report"])  # type: ignore[arg-type]
-            stored.status = "kept"
-            table_reports.append(stored)
+    table_reports = reports + _kept(ws, set(found) - {r.iso3 for r in reports})
     for report in table_reports:
         report.tier = tier_of(report.tokens, options.hr_min_tokens, options.lr_min_tokens)
     if not any(report.lines for report in table_reports):
