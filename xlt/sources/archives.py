@@ -10,6 +10,7 @@ with `stream-unzip`; a damaged member (CRC mismatch, cut-off data) is reported b
 from __future__ import annotations
 
 import bz2
+import functools
 import gzip
 import lzma
 import os
@@ -87,7 +88,7 @@ def _from_file(
     elif lower.endswith(TAR_SUFFIXES):
         yield from _tar_units(path, accept, what, hints)
     elif accept(path.name):
-        yield Unit(str(path), read=lambda p=path: _read_file(p), hint_names=hints)
+        yield Unit(str(path), read=functools.partial(_read_file, path), hint_names=hints)
     elif explicit:
         yield Skipped(str(path), f"not one of the {what} this source reads")
 
@@ -151,7 +152,7 @@ def _zip_units(path: Path, accept: Accept, what: str, hints: tuple[str, ...]) ->
             member_hints = (*reversed(PurePosixPath(info.filename).parent.parts), path.name, *hints)
             yield Unit(
                 origin,
-                read=lambda i=info, o=origin: _decompress(i.filename, _read_zip(archive, i, o), o),
+                read=functools.partial(_read_zip_member, archive, info, origin),
                 hint_names=member_hints,
             )
         if not found:
@@ -201,54 +202,68 @@ def _salvage_zip(path: Path, accept: Accept, what: str, hints: tuple[str, ...]) 
     try:
         for raw_name, _size, data in stream_unzip(chunks()):
             current = _member_name(raw_name)
-            if current.endswith("/"):
-                for _ in data:
-                    pass
-                current = None
-                continue
-            origin = f"{path}!{current}"
-            reason = unsafe_member_reason(current)
-            wanted = reason is None and accept(PurePosixPath(current).name)
-            parts: list[bytes] = []
-            size = 0
-            for block in data:  # always drained: the next member's header follows this one's data
-                size += len(block)
-                if wanted and size <= MAX_MEMBER_BYTES:
-                    parts.append(block)
-            read.append(current)
-            name, current = current, None
-            if reason is None and size > MAX_MEMBER_BYTES:
-                reason = f"member of {size:,} bytes is larger than {MAX_MEMBER_BYTES:,}, refused"
-            if reason is not None:
-                yield Skipped(origin, reason)
-                continue
-            if not wanted:
-                continue
-            found = True
-            body = b"".join(parts)
-            member_hints = (*reversed(PurePosixPath(name).parent.parts), path.name, *hints)
-            yield Unit(
-                origin, read=lambda b=body, n=name, o=origin: _decompress(n, b, o), hint_names=member_hints
-            )
+            item = _salvaged_member(path, current, data, accept, hints)
+            if not current.endswith("/"):
+                read.append(current)
+            current = None
+            found |= isinstance(item, Unit)
+            if item is not None:
+                yield item
     except TruncatedDataError:
-        where = f"{path}!{current}" if current else str(path)
+        yield _salvage_failure(path, current, read, None)
+        return
+    except (UnzipError, ValueError, EOFError, zlib.error) as exc:
+        yield _salvage_failure(path, current, read, exc)
+        return
+    if not found:
+        yield Skipped(str(path), f"no {what} in this archive (it has no central directory: cut off?)")
+
+
+def _salvaged_member(
+    path: Path, name: str, data: Iterator[bytes], accept: Accept, hints: tuple[str, ...]
+) -> Unit | Skipped | None:
+    """One member read from its local header: a Unit, a Skipped with the reason, or None (a folder, or a
+    file this source does not read). Its data is always drained: the next member's header follows it."""
+    parts: list[bytes] = []
+    size = 0
+    reason = None if name.endswith("/") else unsafe_member_reason(name)
+    wanted = not name.endswith("/") and reason is None and accept(PurePosixPath(name).name)
+    for block in data:
+        size += len(block)
+        if wanted and size <= MAX_MEMBER_BYTES:
+            parts.append(block)
+    if name.endswith("/"):
+        return None
+    origin = f"{path}!{name}"
+    if reason is None and size > MAX_MEMBER_BYTES:
+        reason = f"member of {size:,} bytes is larger than {MAX_MEMBER_BYTES:,}, refused"
+    if reason is not None:
+        return Skipped(origin, reason)
+    if not wanted:
+        return None
+    body = b"".join(parts)
+    member_hints = (*reversed(PurePosixPath(name).parent.parts), path.name, *hints)
+    return Unit(origin, read=functools.partial(_decompress, name, body, origin), hint_names=member_hints)
+
+
+def _salvage_failure(path: Path, current: str | None, read: list[str], exc: BaseException | None) -> Skipped:
+    """Where and how a damaged zip ended: a truncation (`exc` None) or damage, after the members `read`."""
+    where = f"{path}!{current}" if current else str(path)
+    if exc is None:
         after = f" after {len(read)} member(s)" if read else ""
         inside = "this member" if current else "a member header"
-        yield Skipped(
+        return Skipped(
             where,
             f"truncated zip archive: it ends inside {inside}{after}; "
             "the members before it were read (download it again to get the rest)",
         )
-        return
-    except (UnzipError, ValueError, EOFError, zlib.error) as exc:
-        where = f"{path}!{current}" if current else str(path)
-        if not read and current is None:
-            yield Skipped(str(path), f"not a zip archive, or damaged at its start ({_describe(exc)})")
-        else:
-            yield Skipped(where, f"damaged zip archive ({_describe(exc)}); the members before it were read")
-        return
-    if not found:
-        yield Skipped(str(path), f"no {what} in this archive (it has no central directory: cut off?)")
+    if not read and current is None:
+        return Skipped(str(path), f"not a zip archive, or damaged at its start ({_describe(exc)})")
+    return Skipped(where, f"damaged zip archive ({_describe(exc)}); the members before it were read")
+
+
+def _read_zip_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, origin: str) -> bytes:
+    return _decompress(info.filename, _read_zip(archive, info, origin), origin)
 
 
 def _member_name(raw: bytes) -> str:
@@ -267,6 +282,19 @@ def _describe(exc: BaseException) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", " ", type(exc).__name__).lower()
 
 
+def _tar_member_reason(member: tarfile.TarInfo) -> str | None:
+    """Why a tar member is not read (a dangerous name, a link, a special file, too large), or None."""
+    if (reason := unsafe_member_reason(member.name)) is not None:
+        return reason
+    if member.issym() or member.islnk():
+        return f"link member ({member.name} -> {member.linkname}) refused"
+    if not member.isfile():
+        return "special file member (device, fifo) refused"
+    if member.size > MAX_MEMBER_BYTES:
+        return f"member of {member.size:,} bytes is larger than {MAX_MEMBER_BYTES:,}, refused"
+    return None
+
+
 def _tar_units(path: Path, accept: Accept, what: str, hints: tuple[str, ...]) -> Iterator[Unit | Skipped]:
     found = False
     count = 0
@@ -278,14 +306,7 @@ def _tar_units(path: Path, accept: Accept, what: str, hints: tuple[str, ...]) ->
                 origin = f"{path}!{member.name}"
                 if member.isdir():
                     continue
-                reason = unsafe_member_reason(member.name)
-                if reason is None and (member.issym() or member.islnk()):
-                    reason = f"link member ({member.name} -> {member.linkname}) refused"
-                elif reason is None and not member.isfile():
-                    reason = "special file member (device, fifo) refused"
-                elif reason is None and member.size > MAX_MEMBER_BYTES:
-                    reason = f"member of {member.size:,} bytes is larger than {MAX_MEMBER_BYTES:,}, refused"
-                if reason is not None:
+                if (reason := _tar_member_reason(member)) is not None:
                     yield Skipped(origin, reason)
                     continue
                 if not accept(PurePosixPath(member.name).name):
@@ -303,7 +324,7 @@ def _tar_units(path: Path, accept: Accept, what: str, hints: tuple[str, ...]) ->
                     continue
                 found = True
                 member_hints = (*reversed(PurePosixPath(member.name).parent.parts), path.name, *hints)
-                yield Unit(origin, read=lambda d=data: d, hint_names=member_hints)
+                yield Unit(origin, read=functools.partial(bytes, data), hint_names=member_hints)
     except (tarfile.TarError, EOFError, OSError, zlib.error, lzma.LZMAError) as exc:
         if current is not None:
             yield Skipped(
