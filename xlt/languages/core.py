@@ -196,7 +196,7 @@ def script_of(iso3: str) -> str | None:
 
         tag = langcodes.Language.get(langcodes.standardize_tag(iso3))
         maximized = tag.maximize()
-    except Exception:  # langcodes raises several types for odd tags; "unknown" is the honest answer
+    except (ValueError, KeyError, IndexError):  # LanguageTagError (a ValueError) for odd tags: unknown
         return None
     if tag.language not in LIKELY_SUBTAGS and maximized.territory == "US":
         return None  # CLDR fell back to 'und' -> Latin/US, which is a guess, not a fact
