@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field, fields
 
 from xlt.contracts.languages import languages_in_tier
-from xlt.errors import UsageError, XltError
+from xlt.errors import UsageError, WorkspaceError, XltError
 from xlt.workspace import Workspace
 
 # Tier thresholds for the offline sample corpus. The paper's (350k / 10k whitespace tokens) would leave
@@ -136,7 +136,9 @@ def hr_languages(workspace: Workspace, plan: ExperimentPlan) -> list[str]:
         return [resolve(name).iso3 for name in plan.hr]
     found = languages_in_tier(workspace, "hr")
     if not found:
-        raise UsageError("no `hr` tier language in the corpus", "collect more text, or name them with --hr")
+        raise WorkspaceError(
+            "no `hr` tier language in the corpus", "collect more text, or name them with --hr"
+        )
     return found
 
 

@@ -181,7 +181,7 @@ def _selected_runs(workspace: Workspace, options: EvalOptions) -> list[str]:
     if options.runs is None:
         return run_ids
     if unknown := sorted(set(options.runs) - set(run_ids)):
-        raise UsageError(
+        raise InputError(
             f"no run {', '.join(unknown)} in {workspace.runs_dir}",
             f"runs: {', '.join(run_ids)}" if run_ids else "run `xlt pretrain` first",
         )
@@ -204,7 +204,7 @@ def plan_evaluation(workspace: Workspace, options: EvalOptions) -> EvalPlan:
         # A workspace with only its embedded base model: the zero-shot row alone.
         bases["?"] = ModelJob(BASE_RUN_ID, None, BASE_RUN_ID, 0, str(base_dir), None)
     if not jobs and not bases:
-        raise UsageError(
+        raise InputError(
             "no checkpoint matches the selection", "check --run, --hr and --checkpoints (`xlt runs`)"
         )
     if len(lengths) > 1 and options.input_length is None:

@@ -28,7 +28,7 @@ from xlt.contracts.perplexity import (
     results_frame,
     write_results,
 )
-from xlt.errors import UsageError, XltError
+from xlt.errors import InputError, XltError
 from xlt.evaluation.evalset import EvalSetSpec, load_eval_set
 from xlt.evaluation.plan import EvalOptions, EvalPlan, ModelJob, plan_evaluation
 from xlt.locks import exclusive
@@ -57,7 +57,7 @@ def _check_settings(workspace: Workspace, settings: dict[str, Any], has_results:
     differing = {key: (stored.get(key), value) for key, value in settings.items() if stored.get(key) != value}
     if differing:
         what = ", ".join(f"{key} {old} (now {new})" for key, (old, new) in differing.items())
-        raise UsageError(
+        raise InputError(
             f"{workspace.perplexity_path} was computed with {what}; mixed settings are not comparable",
             "re-run with the earlier options, or move results/perplexity.parquet away to start a new matrix",
         )

@@ -19,7 +19,7 @@ import numpy as np
 
 from xlt.contracts.languages import corpus_languages
 from xlt.contracts.runs import checkpoint_dirs
-from xlt.errors import TrainingError, UsageError, WorkspaceError
+from xlt.errors import InputError, TrainingError, UsageError, WorkspaceError
 from xlt.modeling.build import build_tiny_model, n_parameters, tiny_config
 from xlt.modeling.checkpoints import MODEL_INFO_FILE
 from xlt.modeling.labels import config_hash, short_label
@@ -64,7 +64,7 @@ def resolve_hr_language(workspace: Workspace, hr: str) -> str:
             f"HR languages in the corpus: {available}; collect and clean text for {iso3} first",
         )
     if tiers[iso3] != "hr":
-        raise UsageError(
+        raise InputError(
             f"{languages.name_of(iso3)} ({iso3}) is in the {tiers[iso3]!r} tier, not a high-resource "
             "language",
             "LR languages are evaluation targets; pretrain on an `hr` language (corpus/languages.parquet)",
