@@ -265,12 +265,27 @@ def rank(
         str, typer.Option("--gain", help="Gain the ranker learns (a transfer column).")
     ] = "rel_gain_final",
     seed: Annotated[int, typer.Option("--seed", help="LightGBM and random-baseline seed.")] = 0,
+    table: Annotated[
+        Path | None, typer.Option("--table", help="Rank a long CSV/parquet table instead of the workspace.")
+    ] = None,
+    target_col: Annotated[str | None, typer.Option("--target", help="--table's target column.")] = None,
+    candidate: Annotated[str | None, typer.Option("--candidate", help="--table's candidate column.")] = None,
+    score: Annotated[str | None, typer.Option("--score", help="--table's score column.")] = None,
+    features: Annotated[str | None, typer.Option("--features", help="--table's features: a,b.")] = None,
 ) -> None:
     """Rank HR donors LangRank-style (LightGBM LambdaRank), with leave-one-LR-out NDCG@3 vs baselines.
 
-    Example: xlt analyze rank --lr nya
+    Example: xlt analyze rank --lr nya   (or: xlt analyze rank --table pos.csv, LangRank's columns found)
     """
     from xlt.analysis.pipeline import rank_for
+
+    if table is not None:
+        from xlt.analysis.ranking import rank_table_file
+
+        out = workspace(ctx).analysis_dir
+        result = rank_table_file(table, out, target_col, candidate, score, features, seed)
+        console.print(result.report(), highlight=False)
+        return
 
     options = _options(("rank",), gain=gain, seed=seed)
     target = _languages(lr)

@@ -12,7 +12,7 @@ and `rank_table`; donors: the same on the workspace's transfer and feature table
 from __future__ import annotations
 
 from xlt.analysis.ranking.donors import evaluate_ranker, rank_donors, ranking_result
-from xlt.analysis.ranking.evaluate import RankResult, rank_table
+from xlt.analysis.ranking.evaluate import RankResult, rank_table, rank_table_file
 from xlt.analysis.ranking.metrics import ndcg_at_k, random_ndcg, relevance_labels
 from xlt.analysis.ranking.model import RankerSettings
 from xlt.analysis.ranking.table import read_table
@@ -25,6 +25,7 @@ __all__ = [
     "random_ndcg",
     "rank_donors",
     "rank_table",
+    "rank_table_file",
     "ranking_result",
     "read_table",
     "relevance_labels",

@@ -41,9 +41,9 @@ def ranking_result(
     frame, columns = _pairs(features, transfer, gain)
     frame = frame.filter(pl.col("gain").is_not_null())  # a pair nobody ran is no evidence either way
     frame = frame.filter(pl.len().over("lr_lang") >= 2)
-    if frame["lr_lang"].n_unique() < 2:
+    if (found := frame["lr_lang"].n_unique()) < 2:
         raise InputError(
-            f"leave-one-out ranking needs 2+ LR languages with 2+ donors each, found {frame['lr_lang'].n_unique()}",
+            f"leave-one-out ranking needs 2+ LR languages with 2+ donors each, found {found}",
             hint="evaluate more LR languages, or more HR runs",
         )
     return rank_table(frame, "lr_lang", "hr_lang", "gain", columns, _settings(k, seed))
@@ -95,7 +95,9 @@ def rank_donors(
     hidden = candidates.with_columns(pl.lit(None, dtype=pl.Float64).alias("gain"))
     table = pl.concat([train, hidden], how="vertical_relaxed")
     result = rank_table(table, "lr_lang", "hr_lang", "gain", columns, _settings(3, seed), evaluate=False)
-    ranked = _named(result.predictions.filter(pl.col("lr_lang") == lr_lang)).drop("observed_gain", "observed_rank")
+    ranked = _named(result.predictions.filter(pl.col("lr_lang") == lr_lang)).drop(
+        "observed_gain", "observed_rank"
+    )
     observed = candidates.select("hr_lang", pl.col("gain").alias("observed_gain"))
     return (
         ranked.join(observed, on="hr_lang", how="left")

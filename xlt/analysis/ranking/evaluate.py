@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import polars as pl
 
 from xlt.analysis.ranking.metrics import ndcg_at_k, random_ndcg
 from xlt.analysis.ranking.model import CrossFit, RankerSettings
-from xlt.analysis.ranking.table import Queries, queries
+from xlt.analysis.ranking.table import Queries, queries, read_table
 from xlt.errors import InputError
+from xlt.workspace import write_parquet
 
 
 @dataclass
@@ -39,6 +41,7 @@ class RankResult:
     weight: float
     importance: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    paths: list[Path] = field(default_factory=list)
 
     def report(self) -> str:
         """Plain-text summary: mean NDCG@k per method, and the top candidates of targets without scores."""
@@ -57,6 +60,7 @@ class RankResult:
         for (target,), part in sorted(new.group_by(qs.target_col), key=lambda kv: str(kv[0][0])):
             best = part.sort("predicted_rank").head(k)[qs.candidate_col].to_list()
             lines.append(f"best {qs.candidate_col} for {target}: {', '.join(map(str, best))}")
+        lines.extend(f"wrote {path}" for path in self.paths)
         return "\n".join(lines)
 
 
@@ -66,7 +70,9 @@ def _single_feature_ndcg(qs: Queries, cross: CrossFit) -> dict[str, np.ndarray]:
     tie every candidate and score exactly like random."""
     out: dict[str, np.ndarray] = {}
     for f, name in enumerate(qs.features):
-        varies = any(np.unique(qs.x[qs.rows(q), f][~np.isnan(qs.x[qs.rows(q), f])]).size > 1 for q in cross.observed)
+        varies = any(
+            np.unique(qs.x[qs.rows(q), f][~np.isnan(qs.x[qs.rows(q), f])]).size > 1 for q in cross.observed
+        )
         if not varies:
             continue
         table = np.zeros((len(qs.targets), 2))
@@ -165,8 +171,13 @@ def rank_table(
                 "predicted": np.concatenate([ranked[t][0] for t in shown] or [np.zeros(0)]),
                 "relevance": cross.labels[rows],
             },
-            schema={qs.target_col: pl.String, qs.candidate_col: pl.String, qs.score_col: pl.Float64,
-                    "predicted": pl.Float64, "relevance": pl.Float64},  # fmt: skip
+            schema={
+                qs.target_col: pl.String,
+                qs.candidate_col: pl.String,
+                qs.score_col: pl.Float64,
+                "predicted": pl.Float64,
+                "relevance": pl.Float64,
+            },
         )
         .with_columns(
             pl.col(qs.score_col).fill_nan(None),
@@ -182,3 +193,26 @@ def rank_table(
     )
     summary = _summary(evaluation) if evaluate else _summary(pl.DataFrame())
     return RankResult(qs, settings, evaluation, predictions, summary, weight, importance)
+
+
+def rank_table_file(
+    path: Path,
+    out_dir: Path,
+    target: str | None = None,
+    candidate: str | None = None,
+    score: str | None = None,
+    features: str | Sequence[str] | None = None,
+    seed: int = 0,
+) -> RankResult:
+    """`rank_table` on a CSV or parquet file (``features`` may be comma-separated); writes
+    ``rank_<stem>.parquet`` (predictions) and ``rank_<stem>_eval.parquet`` under `out_dir`."""
+    if isinstance(features, str):
+        features = [name.strip() for name in features.split(",") if name.strip()]
+    result = rank_table(read_table(path), target, candidate, score, features, RankerSettings(seed=seed))
+    for name, frame in (
+        (f"rank_{path.stem}", result.predictions),
+        (f"rank_{path.stem}_eval", result.evaluation),
+    ):
+        write_parquet(frame, out_dir / f"{name}.parquet")
+        result.paths.append(out_dir / f"{name}.parquet")
+    return result

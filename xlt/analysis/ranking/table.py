@@ -116,7 +116,9 @@ def queries(
     chosen = list(features) if features is not None else _default_features(frame, (target, candidate, score))
     for name in chosen:
         if name not in frame.columns:
-            raise InputError(f"the table has no feature column {name!r}", hint=f"columns: {', '.join(frame.columns)}")
+            raise InputError(
+                f"the table has no feature column {name!r}", hint=f"columns: {', '.join(frame.columns)}"
+            )
         if not frame.schema[name].is_numeric():
             raise InputError(
                 f"feature column {name!r} is not numeric ({frame.schema[name]})",
@@ -125,7 +127,9 @@ def queries(
         if name in {target, candidate, score}:
             raise InputError(f"{name!r} cannot be a feature and a key", hint="drop it from --features")
         if name in METHODS:
-            raise InputError(f"feature column {name!r} clashes with a ranking method's name", hint="rename it")
+            raise InputError(
+                f"feature column {name!r} clashes with a ranking method's name", hint="rename it"
+            )
     if not chosen:
         raise InputError("the table has no numeric feature columns to rank with", hint="add feature columns")
     if not frame.schema[score].is_numeric():
