@@ -11,15 +11,11 @@ import pytest
 from xlt.analysis import (
     correlations,
     donors,
-    evaluate_ranker,
-    ndcg_at_k,
     overlap_from_counts,
-    rank_donors,
     recipients,
     transfer_runs,
     transfer_table,
 )
-from xlt.analysis.ranking import random_ndcg, relevance_labels
 from xlt.errors import InputError
 
 HR = ["spa", "eng", "tur", "rus"]
@@ -126,56 +122,6 @@ def test_missing_zero_shot_is_an_input_error() -> None:
     """Without base rows there is nothing to measure gain against: one clear error."""
     with pytest.raises(InputError, match="zero-shot"):
         transfer_table(matrix().filter(pl.col("run_id") != "base"))
-
-
-def test_ndcg_and_labels() -> None:
-    """NDCG@3 is 1 for the ideal order, below 1 reversed; labels grade the best donor highest."""
-    labels = relevance_labels(np.array([0.3, -0.1, 0.5, 0.0]))
-    assert labels.tolist() == [3, 0, 5, 1]
-    assert ndcg_at_k(labels, labels.astype(float)) == pytest.approx(1.0)
-    assert ndcg_at_k(labels, -labels.astype(float)) < 0.2
-    expected = random_ndcg(labels, shuffles=2000)
-    assert ndcg_at_k(labels, -labels.astype(float)) < expected < 1.0
-    # a constant scorer is worth a random order, not the input order (which here is nearly ideal)
-    assert ndcg_at_k(labels, np.zeros(4)) == pytest.approx(expected, abs=0.02)
-
-
-def _ranking_data(n_hr: int = 8, n_lr: int = 6) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Gains driven by one feature ('signal'); overlap is noise; one HR language lacks a feature value."""
-    rng = np.random.default_rng(0)
-    rows, feats = [], []
-    for j in range(n_lr):
-        for i in range(n_hr):
-            signal = float(i) + 0.1 * j
-            rows.append({"hr_lang": f"h{i}", "lr_lang": f"l{j}", "rel_gain_final": signal / 10})
-            feats.append(
-                {
-                    "hr_lang": f"h{i}", "lr_lang": f"l{j}", "signal": signal,
-                    "overlap_tokens": float(rng.random()),
-                    "syntactic": None if i == 0 else float(rng.random()),
-                }
-            )  # fmt: skip
-    return pl.DataFrame(feats), pl.DataFrame(rows)
-
-
-def test_ranker_learns_a_feature_equal_to_the_label() -> None:
-    """LambdaRank with a feature that orders donors exactly reaches NDCG@3 = 1 on every held-out LR."""
-    features, transfer = _ranking_data()
-    evaluation, predictions = evaluate_ranker(features, transfer, k=3)
-    assert evaluation.height == 6
-    assert evaluation["ndcg_ranker"].to_list() == pytest.approx([1.0] * 6)
-    assert evaluation["ndcg_random"].mean() < 0.9
-    assert evaluation["ndcg_overlap"].mean() < 0.95
-    assert predictions.height == 48
-    ranked = rank_donors(features, transfer, "l0")
-    assert ranked["hr_lang"].head(3).to_list() == ["h7", "h6", "h5"]
-
-
-def test_ranker_needs_other_languages() -> None:
-    """With a single LR language there is nothing to leave out: a clear error."""
-    features, transfer = _ranking_data(n_lr=1)
-    with pytest.raises(InputError, match="2\\+ LR"):
-        evaluate_ranker(features, transfer)
 
 
 def test_overlap_from_counts_matrix() -> None:

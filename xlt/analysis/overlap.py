@@ -8,7 +8,7 @@ once into a vector of counts over the vocabulary; every pair then comes from mat
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +82,7 @@ def corpus_lines(workspace: Workspace, iso3: str, max_lines: int | None = None) 
 
 
 def count_matrix(
-    tokenizer: Any, corpora: dict[str, Sequence[str]], reporter: Reporter | None = None
+    tokenizer: Any, corpora: Mapping[str, Sequence[str]], reporter: Reporter | None = None
 ) -> tuple[list[str], np.ndarray]:
     """(languages, counts): one row of vocabulary counts per language, each corpus tokenized once."""
     reporter = reporter or NullReporter()
@@ -142,7 +142,7 @@ def overlap_from_counts(
 
 def subtoken_overlap(
     tokenizer: Any,
-    corpora: dict[str, Sequence[str]],
+    corpora: Mapping[str, Sequence[str]],
     hr_langs: Sequence[str],
     lr_langs: Sequence[str],
     reporter: Reporter | None = None,

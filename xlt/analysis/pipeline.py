@@ -411,6 +411,11 @@ def rank_for(workspace: Workspace, lr_lang: str, options: AnalysisOptions | None
     """Predicted donor ranking for one LR language from the stored transfer/overlap/typology tables."""
     options = options or AnalysisOptions()
     ctx = _context(workspace, options)
+    if lr_lang in ctx.hr:
+        raise InputError(
+            f"{lr_lang} is a high-resource language of this workspace, a donor, not a recipient",
+            "rank the donors of an LR language (`xlt show pairs` lists them)",
+        )
     if lr_lang not in ctx.lr:
         ctx.lr = sorted([*ctx.lr, lr_lang])
     table = _read_optional(ctx.out / "transfer.parquet")

@@ -248,7 +248,7 @@ def load_urielplus(workdir: Path) -> Any:
             except OSError:  # no symlinks (Windows without the privilege): a copy reads the same
                 shutil.copytree(package / folder, link)
 
-    class _URIELPlusAt(URIELPlus):  # type: ignore[misc, valid-type]
+    class _URIELPlusAt(URIELPlus):
         @property
         def cur_dir(self) -> str:
             return str(workdir)

@@ -53,16 +53,6 @@ def correlation_table(corr: pl.DataFrame, gain: str, top: int = 15) -> Table:
     return table
 
 
-def ranking_eval_table(evaluation: pl.DataFrame) -> Table:
-    scores = [c for c in evaluation.columns if c.startswith("ndcg_")]
-    table = Table("LR language", "candidates", *(c.removeprefix("ndcg_") for c in scores))
-    table.title = "Donor ranking: NDCG@3"
-    for row in evaluation.iter_rows(named=True):
-        table.add_row(row["lr_lang"], str(row["n_candidates"]), *(fmt(row[c]) for c in scores))
-    table.add_row("mean", "", *(fmt(evaluation[c].mean()) for c in scores), style="bold")
-    return table
-
-
 def overlap_summary(overlap: pl.DataFrame, top: int = 10) -> Table:
     table = Table("HR", "LR", "overlap (tokens)", "overlap (types)", title="Highest subtoken overlap")
     ranked = overlap.sort("overlap_tokens", descending=True, nulls_last=True).head(top)
@@ -73,32 +63,48 @@ def overlap_summary(overlap: pl.DataFrame, top: int = 10) -> Table:
 
 def render_report(report: AnalysisReport, gain: str = "rel_gain_final") -> None:
     """Every table the report holds, then the steps that were up to date and where the files went."""
-    from xlt.analysis.transfer import significant
-
     for message in report.warnings:
         warn(message)
-    tables = report.tables
-    if "donors" in tables:
-        console.print(ranked_table(tables["donors"], "hr_lang", "Top donors (HR)", "super_donor"))
-    if "recipients" in tables:
-        console.print(ranked_table(tables["recipients"], "lr_lang", "Top recipients (LR)", "super_recipient"))
-    if "correlations" in tables:
-        corr = tables["correlations"].filter(pl.col("gain") == gain)
-        if significant(corr).is_empty():
-            console.print(f"no significant correlation with {gain} (BH q < 0.05) in {corr.height} tests")
-        else:
-            console.print(correlation_table(corr, gain))
-    if "ranking_eval" in tables:
-        console.print(ranking_eval_table(tables["ranking_eval"]))
-    if "typology" in tables and "transfer" not in tables:
-        console.print(f"typology: {tables['typology'].height} pairs", highlight=False)
-    if "overlap" in tables and "transfer" not in tables:
-        console.print(overlap_summary(tables["overlap"]))
+    for shown in (*_findings(report.tables, gain), *_features(report.tables)):
+        console.print(shown, highlight=False)
     for step, reason in report.skipped.items():
         if reason.startswith("up to date"):
             console.print(f"[dim]{step}: {reason}[/]", highlight=False)
     if report.paths:
         console.print(f"wrote {len(report.paths)} files under {report.paths[0].parent}", highlight=False)
+
+
+def _findings(tables: dict[str, pl.DataFrame], gain: str) -> list[Table | str]:
+    """Donors, recipients, significant correlations and the ranker's evaluation, as far as computed."""
+    from xlt.analysis.transfer import significant
+
+    shown: list[Table | str] = []
+    if "donors" in tables:
+        shown.append(ranked_table(tables["donors"], "hr_lang", "Top donors (HR)", "super_donor"))
+    if "recipients" in tables:
+        shown.append(ranked_table(tables["recipients"], "lr_lang", "Top recipients (LR)", "super_recipient"))
+    if "correlations" in tables:
+        corr = tables["correlations"].filter(pl.col("gain") == gain)
+        found = not significant(corr).is_empty()
+        empty = f"no significant correlation with {gain} (BH q < 0.05) in {corr.height} tests"
+        shown.append(correlation_table(corr, gain) if found else empty)
+    if "ranking_eval" in tables:
+        from xlt.commands.render.rank import ranking_eval_table
+
+        shown.append(ranking_eval_table(tables["ranking_eval"]))
+    return shown
+
+
+def _features(tables: dict[str, pl.DataFrame]) -> list[Table | str]:
+    """Typology and overlap, when they were the analysis asked for (not only inputs of the transfer)."""
+    if "transfer" in tables:
+        return []
+    shown: list[Table | str] = []
+    if "typology" in tables:
+        shown.append(f"typology: {tables['typology'].height} pairs")
+    if "overlap" in tables:
+        shown.append(overlap_summary(tables["overlap"]))
+    return shown
 
 
 def frame_table(frame: pl.DataFrame, title: str) -> Table:
