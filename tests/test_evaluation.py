@@ -14,7 +14,7 @@ import pytest
 
 from xlt.contracts.perplexity import RESULT_SCHEMA, read_results
 from xlt.contracts.views import best_checkpoints, gain_over_zero_shot, perplexity_matrix
-from xlt.errors import UsageError, WorkspaceError
+from xlt.errors import InputError, WorkspaceError
 from xlt.evaluation import EvalOptions, evaluate_workspace
 from xlt.progress import RecordingReporter
 from xlt.workspace import Workspace
@@ -326,7 +326,7 @@ def test_empty_workspace_says_run_pretrain(ws: Workspace) -> None:
 def test_changed_settings_are_refused(lws: Workspace) -> None:
     """Resuming with another input length would mix incomparable cells: refused with the fix."""
     _evaluate(lws, runs=("eng-1",), lr_langs=("nci",))
-    with pytest.raises(UsageError, match="input_length"):
+    with pytest.raises(InputError, match="input_length"):
         _evaluate(lws, runs=("eng-1",), lr_langs=("nci",), input_length=48)
 
 
@@ -355,10 +355,13 @@ def test_cli_prints_matrix_and_best(lws: Workspace, capsys: pytest.CaptureFixtur
     assert "zero-shot" in out and "Best checkpoint" in out and "step-2" in out and "nya" in out
 
 
-def test_cli_needs_a_language_choice(run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_cli_needs_a_language_choice(run_cli, ws: Workspace) -> None:  # type: ignore[no-untyped-def]
     """Neither --all-lr nor --lr is a usage error with the fix; an empty workspace is one line, exit 1."""
     code, _, err = run_cli("evaluate")
     assert code == 2 and "--all-lr" in err
+    code, _, err = run_cli("evaluate", "--all-lr")
+    assert code == 1 and "xlt collect sample" in err and err.strip().count("\n") == 0
+    ws.root.mkdir(parents=True)
     code, _, err = run_cli("evaluate", "--all-lr")
     assert code == 1 and "pretrain" in err and err.strip().count("\n") == 0
 

@@ -80,8 +80,9 @@ def test_bad_options_give_one_line(run_cli, corpus_ws: Workspace, args: list[str
     assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
-def test_missing_corpus_says_run_clean(run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_missing_corpus_says_run_clean(run_cli, ws: Workspace) -> None:  # type: ignore[no-untyped-def]
     """An empty workspace: one line that says to run `xlt clean` first."""
+    ws.root.mkdir(parents=True)
     code, _, err = run_cli("pretrain", "--hr", "spa", *TINY_ARGS)
     assert code == 1 and "xlt clean" in err and len(err.strip().splitlines()) == 1
 

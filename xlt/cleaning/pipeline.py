@@ -36,6 +36,7 @@ from xlt.cleaning.split import selection, valid_count
 from xlt.cleaning.tiers import languages_frame, tier_of
 from xlt.contracts.languages import write_languages
 from xlt.errors import InputError, WorkspaceError, XltError, from_os_error
+from xlt.locks import exclusive
 from xlt.progress import NullReporter, Reporter
 from xlt.workspace import Workspace, atomic_open, atomic_write_text
 
@@ -384,6 +385,12 @@ def clean_workspace(
     ws = workspace if isinstance(workspace, Workspace) else Workspace.resolve(workspace)
     options = options or CleanOptions()
     options.validate()
+    with exclusive(ws.corpus_lock, "corpus/", enabled=not options.dry_run):
+        return _clean(ws, options, reporter)
+
+
+def _clean(ws: Workspace, options: CleanOptions, reporter: Reporter | None) -> CleanReport:
+    """The body of :func:`clean_workspace`, under the corpus lock."""
     found = discover(ws)
     if not found:
         raise WorkspaceError(f"no raw text under {ws.raw_dir}", "run `xlt collect` first")

@@ -178,8 +178,13 @@ def pos(
     probe: Annotated[str, typer.Option("--probe", help="linear or mlp.")] = "linear",
     pooling: Annotated[str, typer.Option("--pooling", help="Subwords -> word: mean or first.")] = "mean",
     epochs: Annotated[int, typer.Option("--epochs", min=1, help="Probe training epochs.")] = 10,
-    max_train_sentences: Annotated[int | None, typer.Option("--max-train-sentences")] = None,
-    max_test_sentences: Annotated[int | None, typer.Option("--max-test-sentences")] = None,
+    max_train_sentences: Annotated[
+        int | None,
+        typer.Option("--max-train-sentences", min=1, help="At most this many HR train sentences."),
+    ] = None,
+    max_test_sentences: Annotated[
+        int | None, typer.Option("--max-test-sentences", min=1, help="At most this many LR test sentences.")
+    ] = None,
     legacy_tags: Annotated[
         bool, typer.Option("--legacy-tags", help="Map UD v1/Petrov tags (CONJ, PRT, ...) to UD v2.")
     ] = False,

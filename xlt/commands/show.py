@@ -10,7 +10,10 @@ import typer
 from xlt.analysis.pipeline import At
 from xlt.commands._common import HrListOpt, LrListOpt, console, language_list, split_list, workspace
 
-app = typer.Typer(no_args_is_help=True, help="Print the stored results of a workspace (read-only).")
+app = typer.Typer(
+    no_args_is_help=True,
+    help="Print the stored results of a workspace (read-only).\n\nExample: xlt show matrix --csv matrix.csv",
+)
 CsvOpt = Annotated[
     Path | None, typer.Option("--csv", help="Also write the table as CSV to this file ('-' for stdout only).")
 ]

@@ -80,5 +80,3 @@ def save_checkpoint(
         for name, text in (extra_files or {}).items():
             atomic_write_text(tmp / name, text)
     return Path(out_dir)
-
-

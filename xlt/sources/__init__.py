@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from xlt.errors import InputError, NothingCollectedError, UsageError, XltError
+from xlt.locks import exclusive
 from xlt.progress import NullReporter, Reporter
 from xlt.sources.base import Chunk, ReadContext, Reader, Skipped, Unit, nonempty
 from xlt.sources.writer import CollectReport, LanguageStats, RawWriter, language_stats
@@ -112,9 +113,19 @@ def collect(
         ctx.options["languages"] = lang
     ctx.options["download"] = download
     paths = _local_inputs([str(i) for i in inputs], workspace, download)
+    with exclusive(workspace.raw_lock(source), f"raw/{source}/"):
+        report = _collect_all(workspace, source, module, paths, ctx, reporter or NullReporter())
+    if report.new_files == 0 and report.already == 0:
+        raise _nothing(source, paths, report)
+    return report
+
+
+def _collect_all(
+    workspace: Workspace, source: str, module: Reader, paths: list[str], ctx: ReadContext, reporter: Reporter
+) -> CollectReport:
+    """Read every unit of the inputs into raw/<source>/ (under the source's lock); the report."""
     writer = RawWriter(workspace, source)
     report = CollectReport(source=source, manifest=writer.path, notes=ctx.notes)
-    reporter = reporter or NullReporter()
     task = f"collect {source}"
     reporter.start(task)  # the number of units is not known ahead
     try:
@@ -134,8 +145,6 @@ def collect(
         reporter.finish(task)
     writer.flush()
     report.languages = language_stats(writer.rows)
-    if report.new_files == 0 and report.already == 0:
-        raise _nothing(source, paths, report)
     return report
 
 
