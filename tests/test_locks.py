@@ -81,3 +81,41 @@ def test_evaluate_on_a_locked_results_file_is_one_line(run_cli, ws) -> None:  # 
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_taking_a_lock_sweeps_what_a_killed_holder_left(tmp_path: Path) -> None:
+    """A writer killed mid-write leaves `.name.XXXX.tmp`; the next holder of the lock removes it, and only it."""
+    from xlt.workspace import Workspace
+
+    ws = Workspace.resolve(tmp_path / "ws")
+    (ws.corpus_dir / "spa").mkdir(parents=True)
+    (ws.results_dir / "perplexity.parts").mkdir(parents=True)
+    stale = [
+        ws.corpus_dir / ".languages.parquet.abc.tmp",
+        ws.corpus_dir / "spa" / ".train.txt.def.tmp",
+        ws.results_dir / ".perplexity.parquet.ghi.tmp",
+        ws.results_dir / "perplexity.parts" / ".rank1.parquet.jkl.tmp",
+    ]
+    kept = [
+        ws.corpus_dir / "spa" / "train.txt",
+        ws.results_dir / ".downstream.parquet.mno.tmp",  # another file's writer, under another lock
+        ws.corpus_dir / "spa" / "deeper" / ".x.tmp",  # below the level a corpus writer writes
+    ]
+    for path in stale + kept:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x")
+    with exclusive(ws.corpus_lock, "corpus/"), exclusive(ws.results_lock, "results/perplexity.parquet"):
+        assert [p for p in stale if p.exists()] == []
+    assert all(p.exists() for p in kept)
+
+
+def test_a_run_lock_sweeps_no_other_run(tmp_path: Path) -> None:
+    """runs/.<id>.lock sits beside every run: taking it must not touch another run's temporaries."""
+    from xlt.workspace import Workspace
+
+    ws = Workspace.resolve(tmp_path / "ws")
+    other = ws.runs_dir / ".tur-tiny-s0.abc.tmp"
+    other.mkdir(parents=True)
+    with exclusive(Workspace.run_lock(ws.run_dir("spa-tiny-s0")), "run spa-tiny-s0"):
+        pass
+    assert other.exists()

@@ -5,7 +5,8 @@ The lock is an advisory OS lock (`filelock`, https://py-filelock.readthedocs.io,
 killed holder never leaves a lock that needs clearing by hand. Who holds it (PID, host, start time, the
 command) is written to a sibling ``.lock.owner`` file, so that a refused second process can say which
 process to wait for or stop. The lock file itself is never deleted (deleting it would let two processes
-lock two different inodes of the same path). Within one process the lock is re-entrant.
+lock two different inodes of the same path). Within one process the lock is re-entrant. Once held, the
+temporaries a killed earlier holder left behind are swept (:func:`xlt.workspace.lock_leftovers`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from xlt.errors import LockedError, from_os_error
+from xlt.workspace import lock_leftovers, sweep_stale_tmp
 
 _held: dict[Path, int] = {}
 
@@ -80,6 +82,8 @@ def exclusive(lock: Path, what: str, enabled: bool = True) -> Iterator[None]:
     _held[lock] = 1
     try:
         _write_owner(lock)
+        for folder, pattern in lock_leftovers(lock):  # a killed earlier holder's temporaries
+            sweep_stale_tmp(folder, pattern)
         yield
     finally:
         del _held[lock]

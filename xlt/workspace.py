@@ -249,6 +249,25 @@ def atomic_dir(path: str | os.PathLike[str]) -> Iterator[Path]:
         raise
 
 
+def lock_leftovers(lock: Path) -> list[tuple[Path, str]]:
+    """Where a killed holder of `lock` may have left atomic-writer temporaries: (directory, glob) pairs.
+
+    :func:`xlt.locks.exclusive` sweeps them once it holds the lock, so no writer of those names can be
+    running. The results lock covers only the perplexity and baseline files (``downstream.parquet`` in the
+    same folder has its own lock); a directory lock (``corpus/.lock``, ``analysis/.lock``,
+    ``raw/<source>/.lock``) covers its folder and the folders one level below (``corpus/<lang>/``). Run
+    locks sweep nothing here: the run's own writer sweeps its directory (:mod:`xlt.training.setup`).
+    """
+    folder = lock.parent
+    if lock.name == ".perplexity.lock":
+        parts = folder / "perplexity.parts"
+        return [(folder, ".perplexity.*.tmp"), (folder, ".baselines.*.tmp"), (parts, ".*.tmp")]
+    if lock.name != ".lock" or not folder.is_dir():
+        return []
+    below = sorted(d for d in folder.iterdir() if d.is_dir() and not d.name.startswith("."))
+    return [(folder, ".*.tmp"), *((d, ".*.tmp") for d in below)]
+
+
 def sweep_stale_tmp(directory: str | os.PathLike[str], pattern: str = ".*.tmp") -> list[Path]:
     """Remove what killed atomic writers left in `directory` (not below it); the paths removed.
 
