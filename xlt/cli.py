@@ -70,7 +70,7 @@ def _commands(command: Any) -> Iterator[Any]:
         yield from _commands(child)
 
 
-def _set_workspace(ctx: typer.Context, param: Any, value: Path | None) -> None:
+def _set_workspace(ctx: Any, param: Any, value: Path | None) -> None:
     if value is not None:
         state(ctx).workspace = Workspace.resolve(value)
 

@@ -63,7 +63,7 @@ def read_sentences(text: str, origin: str) -> Iterator[TokenList]:
     from conllu.models import Metadata, TokenList
     from conllu.parser import DEFAULT_FIELD_PARSERS, DEFAULT_FIELDS, parse_comment_line, parse_line
 
-    tokens: list = []  # type: ignore[type-arg]
+    tokens: list = []
     metadata = Metadata()
     for number, raw in enumerate(text.split("\n"), start=1):
         line = raw.rstrip("\r")
@@ -89,7 +89,7 @@ def read_sentences(text: str, origin: str) -> Iterator[TokenList]:
         yield TokenList(tokens, metadata, default_fields=DEFAULT_FIELDS)
 
 
-def surface(tokens: Iterable[dict]) -> str:  # type: ignore[type-arg]
+def surface(tokens: Iterable[dict]) -> str:
     """The surface text of a token list: multiword tokens replace their words, empty nodes dropped."""
     out: list[str] = []
     covered_until = 0
@@ -106,7 +106,7 @@ def surface(tokens: Iterable[dict]) -> str:  # type: ignore[type-arg]
     return "".join(out).strip()
 
 
-def _append(out: list[str], token: dict) -> None:  # type: ignore[type-arg]
+def _append(out: list[str], token: dict) -> None:
     misc = token.get("misc") or {}
     out.append(str(token["form"]))
     if not (isinstance(misc, dict) and misc.get("SpaceAfter") == "No"):

@@ -70,7 +70,7 @@ def parse(unit: Unit, ctx: ReadContext) -> list[Chunk]:
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
 
 
-def parse_xml(data: bytes, origin: str):  # type: ignore[no-untyped-def]
+def parse_xml(data: bytes, origin: str):
     """The root element of an XML document, parsed without expanding or fetching anything."""
     from lxml import etree
 
@@ -107,7 +107,7 @@ class Transcription:
     utterances: dict[str, list[tuple[int, str]]]  # speaker -> (timeline position, text)
 
 
-def read_transcription(root, origin: str) -> Transcription:  # type: ignore[no-untyped-def]
+def read_transcription(root, origin: str) -> Transcription:
     """Speakers, names and utterances (in timeline order) of a basic-transcription element."""
     if root.tag != "basic-transcription":
         raise InputError(
@@ -135,18 +135,18 @@ def read_transcription(root, origin: str) -> Transcription:  # type: ignore[no-u
     timeline = {
         tli.get("id"): index for index, tli in enumerate(root.iterfind("basic-body/common-timeline/tli"))
     }
-    tiers: dict[str, list] = defaultdict(list)  # type: ignore[type-arg]
+    tiers: dict[str, list] = defaultdict(list)
     for tier in root.iterfind("basic-body/tier"):
         tiers[tier.get("speaker") or ""].append(tier)
     utterances = {speaker: _speaker_utterances(found, timeline, origin) for speaker, found in tiers.items()}
     return Transcription(speakers, [n for n in names if n], utterances)
 
 
-def _category(tier) -> str:  # type: ignore[no-untyped-def]
+def _category(tier) -> str:
     return (tier.get("category") or "").strip().lower()
 
 
-def _speaker_utterances(tiers: list, timeline: dict[str, int], origin: str) -> list[tuple[int, str]]:  # type: ignore[type-arg]
+def _speaker_utterances(tiers: list, timeline: dict[str, int], origin: str) -> list[tuple[int, str]]:
     """Utterances of one speaker: a sentence tier's events, else events of a transcription tier joined."""
     usable = [t for t in tiers if _category(t) not in TRANSLATION_CATEGORIES and t.get("type") != "a"]
     sentence = [t for t in usable if _category(t) in SENTENCE_CATEGORIES]
@@ -160,7 +160,7 @@ def _speaker_utterances(tiers: list, timeline: dict[str, int], origin: str) -> l
     return _join_events(_events(tier, timeline, origin))
 
 
-def _events(tier, timeline: dict[str, int], origin: str) -> list[tuple[int, int, str]]:  # type: ignore[no-untyped-def]
+def _events(tier, timeline: dict[str, int], origin: str) -> list[tuple[int, int, str]]:
     """(start, end, text) of a tier's events in timeline order."""
     events = []
     for event in tier.iterfind("event"):

@@ -128,7 +128,7 @@ def _quiet_json_loader() -> Iterator[None]:
 
 def _open_lines(path: Path) -> Iterator[tuple[int, bytes]]:
     opener = gzip.open if path.name.lower().endswith(".gz") else open
-    with opener(path, "rb") as handle:  # type: ignore[operator]
+    with opener(path, "rb") as handle:
         yield from enumerate(handle, start=1)
 
 

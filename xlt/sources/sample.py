@@ -30,6 +30,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from xlt.errors import InputError, UsageError
 from xlt.sources.base import Chunk, ReadContext, Skipped, Unit, nonempty, sha256_text
@@ -164,8 +165,8 @@ def _turkish() -> tuple[str, ...]:
         raise _missing("turkish-treebanks", exc) from exc
     lines: list[str] = []
     for name in ("data/web.conllu", "data/wiki.conllu"):
-        path = dist.locate_file(name)
-        lines.extend(sentences(path.read_text(encoding="utf-8"), str(path)))  # type: ignore[union-attr]
+        path = Path(str(dist.locate_file(name)))  # a real file of an installed distribution
+        lines.extend(sentences(path.read_text(encoding="utf-8"), str(path)))
     return tuple(_dedup(lines))
 
 
@@ -273,7 +274,7 @@ def _code_in_name(value: str) -> str | None:
     return match.group(1) if match else None
 
 
-def _group(rows: Iterable[tuple[str, ...]], key_col: int, text_col: int, code_of) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+def _group(rows: Iterable[tuple[str, ...]], key_col: int, text_col: int, code_of) -> dict[str, list[str]]:
     """Deduplicated lines of `text_col` per ISO code read from `key_col` (rows without a code dropped)."""
     groups: dict[str, list[str]] = defaultdict(list)
     for row in rows:
