@@ -84,7 +84,7 @@ def test_evaluate_on_a_locked_results_file_is_one_line(run_cli, ws) -> None:  # 
 
 
 def test_taking_a_lock_sweeps_what_a_killed_holder_left(tmp_path: Path) -> None:
-    """A writer killed mid-write leaves `.name.XXXX.tmp`; the next holder of the lock removes it, and only it."""
+    """A writer killed mid-write leaves `.name.XXXX.tmp`; the lock's next holder removes it, and only it."""
     from xlt.workspace import Workspace
 
     ws = Workspace.resolve(tmp_path / "ws")

@@ -270,18 +270,23 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             pytest.skip(f"the one-node SLURM could not start here: {_why_not_up(daemons, logs)}")
         yield cluster
     finally:
-        if "slurmd" in daemons and daemons["slurmd"].poll() is None:
-            subprocess.run(["scancel", "--partition", "debug"], env=env, capture_output=True, check=False)
-            time.sleep(2)
-        for name in reversed(list(daemons)):  # slurmd, slurmctld, munged: each by its own PID
-            process = daemons[name]
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(timeout=10)
+        _stop(daemons, env)
+
+
+def _stop(daemons: dict[str, subprocess.Popen[bytes]], env: dict[str, str]) -> None:
+    """Cancel what is left, then stop slurmd, slurmctld, munged: each by its own PID."""
+    if "slurmd" in daemons and daemons["slurmd"].poll() is None:
+        subprocess.run(["scancel", "--partition", "debug"], env=env, capture_output=True, check=False)
+        time.sleep(2)
+    for name in reversed(list(daemons)):
+        process = daemons[name]
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
 
 
 def _listening(pids: list[int]) -> list[str]:
