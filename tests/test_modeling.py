@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import importlib.resources
 import json
 import math
 from pathlib import Path
 
 import pytest
+from factories import SMALL_SIZES, elotl_lines
 
 from xlt.errors import InputError, WorkspaceError
 from xlt.modeling.build import build_tiny_model, tiny_config
@@ -17,24 +16,6 @@ from xlt.modeling.labels import model_label, short_label
 from xlt.modeling.loading import load_model
 from xlt.modeling.mixing import balanced_sample, temperature_weights
 from xlt.modeling.tokenizers import load_tokenizer, sentinel_ids, train_tokenizer
-
-SMALL_SIZES = {
-    "d_model": 32,
-    "d_ff": 64,
-    "num_layers": 2,
-    "num_decoder_layers": 2,
-    "num_heads": 2,
-    "d_kv": 16,
-}
-
-
-def elotl_lines(column: int, limit: int, corpus: str = "axolotl") -> list[str]:
-    """Distinct non-empty lines of one column of an elotl parallel corpus (real text shipped by a package)."""
-    with (importlib.resources.files("elotl.corpora") / f"{corpus}.csv").open(encoding="utf-8") as handle:
-        lines = [
-            row[column].strip() for row in csv.reader(handle) if len(row) > column and row[column].strip()
-        ]
-    return list(dict.fromkeys(lines))[:limit]
 
 
 @pytest.fixture(scope="module")

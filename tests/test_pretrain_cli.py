@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_training import sample_corpus, write_corpus
+from factories import SMALL_SIZES, sample_corpus, write_corpus
 
 from xlt.workspace import Workspace
 
@@ -20,8 +20,6 @@ TINY_ARGS = ["--precision", "fp32", "--vocab-size", "400", "--input-length", "32
 @pytest.fixture(scope="module")
 def template_ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     """The sample corpus, its 400-piece tokenizer, and a saved 2-layer d_model-32 model (`tiny-model/`)."""
-    from test_modeling import SMALL_SIZES
-
     from xlt.modeling.build import build_tiny_model, tiny_config
     from xlt.modeling.checkpoints import save_checkpoint
     from xlt.modeling.tokenizers import workspace_tokenizer

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_modeling import SMALL_SIZES, elotl_lines
+from factories import SMALL_SIZES, sample_corpus
 
 from xlt.errors import TrainingError, UsageError
 from xlt.events import read_events
@@ -24,36 +24,6 @@ from xlt.training import (
 )
 from xlt.training.batches import micro_batch, mixture_index, step_examples
 from xlt.workspace import Workspace
-
-
-def write_corpus(ws: Workspace, languages: dict[str, tuple[str, list[str]]]) -> None:
-    """corpus/<iso3>/{train,valid}.txt (90/10) and languages.parquet for {iso3: (tier, lines)}."""
-    import polars as pl
-
-    for iso3, (_, lines) in languages.items():
-        cut = max(1, len(lines) // 10)
-        ws.corpus_lang_dir(iso3).mkdir(parents=True, exist_ok=True)
-        ws.valid_path(iso3).write_text("\n".join(lines[:cut]) + "\n", encoding="utf-8")
-        ws.train_path(iso3).write_text("\n".join(lines[cut:]) + "\n", encoding="utf-8")
-    pl.DataFrame(
-        {
-            "iso3": list(languages),
-            "tier": [tier for tier, _ in languages.values()],
-            "lines": [len(lines) for _, lines in languages.values()],
-        }
-    ).write_parquet(ws.languages_path)
-
-
-def sample_corpus(ws: Workspace) -> None:
-    """Spanish and Otomí as HR languages, Nahuatl (nci) as an LR language, from elotl."""
-    write_corpus(
-        ws,
-        {
-            "spa": ("hr", elotl_lines(0, 1200)),
-            "ote": ("hr", elotl_lines(1, 600, corpus="tsunkua")),
-            "nci": ("lr", elotl_lines(1, 400)),
-        },
-    )
 
 
 def test_config(steps: int = 6, **overrides: object) -> object:
