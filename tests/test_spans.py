@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xlt.errors import InputError
+from xlt.errors import InputError, UsageError
 from xlt.spans import (
     LABEL_PAD_ID,
     SpanCorruption,
@@ -133,7 +133,7 @@ def test_corruption_lengths_and_reconstruction(
     """Outputs have the computed shapes, and inputs + labels give back the original block exactly."""
     try:
         corruption = SpanCorruption(inputs_length, density, mean_span, EOS, PAD, SENTINEL)
-    except ValueError:  # more spans than sentinels, or no raw length fits: rejected up front
+    except (ValueError, UsageError):  # more spans than sentinels, or no raw length fits: rejected up front
         return
     raw_length, targets_length = compute_lengths(inputs_length, density, mean_span)
     blocks = _blocks(batch_size, raw_length, seed % 1000)
@@ -304,3 +304,12 @@ def test_tied_random_keys_are_redrawn() -> None:
     assert rng.draws > 2
     assert (mask.sum(axis=1) == noise_counts(100)[0]).all()
     assert (_spans_per_row(mask) == noise_counts(100)[1]).all()
+
+
+def test_too_many_spans_for_the_sentinels_is_a_usage_error_naming_the_longest_length() -> None:
+    """4096 input tokens need 227 spans; T5 has 100 sentinels: a UsageError that names the length that fits."""
+    with pytest.raises(UsageError, match=r"227 noise spans.*--input-length 1809 or less") as info:
+        SpanCorruption(4096)
+    assert SpanCorruption(1809).inputs_length == 1809 and info.value.hint
+    with pytest.raises(UsageError):
+        SpanCorruption(1810)

@@ -14,6 +14,7 @@ from xlt.errors import UsageError
 from xlt.modeling.precision import Precision
 from xlt.modeling.spec import ModelKind, ModelSpec
 from xlt.progress import Reporter
+from xlt.spans.lengths import check_sentinels
 from xlt.training.api import BaseResult, pretrain, pretrain_base, resolve_hr_language
 from xlt.training.config import base_config, default_config
 from xlt.training.loop import RunResult
@@ -102,12 +103,14 @@ def run_pretraining(
     resolve_hr_language(workspace, options.hr or "")
     spec = ModelSpec.parse(options.model)
     chosen = spec.resolve(workspace)  # auto -> base or tiny, so the recipe fits the model
+    cfg = default_config(chosen).with_overrides(options.overrides())
+    data = cfg.data
+    check_sentinels(data.input_length, data.noise_density, data.mean_noise_span_length)  # before any output
     if log is not None and spec.kind is ModelKind.AUTO:
         why = "the workspace base model"
         if chosen.kind is not ModelKind.BASE:
             why = "no base model yet: `xlt pretrain --base` makes one"
         log(f"model: {chosen} ({why})")
-    cfg = default_config(chosen).with_overrides(options.overrides())
     return pretrain(
         workspace, options.hr or "", cfg, runs=options.runs, resume=not options.force, seed=options.seed,
         reporter=reporter, log=log,
