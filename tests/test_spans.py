@@ -307,7 +307,7 @@ def test_tied_random_keys_are_redrawn() -> None:
 
 
 def test_too_many_spans_for_the_sentinels_is_a_usage_error_naming_the_longest_length() -> None:
-    """4096 input tokens need 227 spans; T5 has 100 sentinels: a UsageError that names the length that fits."""
+    """4096 input tokens need 227 spans, T5 has 100 sentinels: a UsageError naming the length that fits."""
     with pytest.raises(UsageError, match=r"227 noise spans.*--input-length 1809 or less") as info:
         SpanCorruption(4096)
     assert SpanCorruption(1809).inputs_length == 1809 and info.value.hint
