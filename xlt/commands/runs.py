@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from xlt.commands._common import console, workspace
+from xlt.commands._common import console, warn, workspace
 
 
 def runs(
@@ -22,9 +22,12 @@ def runs(
     Example: xlt runs --hr spa
     """
     from xlt import languages
-    from xlt.contracts.runs import run_summaries
+    from xlt.contracts.runs import run_problems, run_summaries
 
-    summaries = run_summaries(workspace(ctx), languages.resolve(hr).iso3 if hr else None)
+    ws = workspace(ctx)
+    for problem in run_problems(ws):
+        warn(problem)
+    summaries = run_summaries(ws, languages.resolve(hr).iso3 if hr else None)
     if not summaries:
         console.print("no runs yet (start one with `xlt pretrain --hr LANG`)")
         return

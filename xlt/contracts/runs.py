@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from xlt.errors import InputError
-from xlt.events import EVENTS_FILE, RunSummary, read_events, summarize
+from xlt.events import EVENTS_FILE, RunSummary, parse_line, read_events, summarize
 from xlt.workspace import Workspace, atomic_write_text
 
 CONFIG_FILE = "config.json"
@@ -135,13 +135,47 @@ def list_runs(workspace: Workspace, include_base: bool = True) -> list[RunInfo]:
 
 
 def run_tokenizer_path(workspace: Workspace) -> str | None:
-    """The tokenizer the runs' config.json name (key ``tokenizer``); the commonest if several."""
+    """The tokenizer of the runs: the commonest one their config.json name (key ``tokenizer``).
+
+    A name that is not a local directory (a hub id, or a path of a workspace that was moved) is replaced
+    by the run's first complete checkpoint, which holds the same tokenizer (``tokenizer.json``): reading
+    the workspace never reaches a model hub.
+    """
     seen: dict[str, int] = {}
     for run_id in workspace.run_ids():
-        value = in_workspace(workspace, maybe_read_run_config(workspace.run_dir(run_id)).get("tokenizer"))
+        run_dir = workspace.run_dir(run_id)
+        value = in_workspace(workspace, maybe_read_run_config(run_dir).get("tokenizer"))
+        if not (value and Path(value).is_dir()):
+            complete = checkpoint_dirs(run_dir, complete=True)
+            saved = [d for _, d in complete if (d / "tokenizer.json").is_file()]
+            value = str(saved[0]) if saved else None
         if value:
             seen[value] = seen.get(value, 0) + 1
     return max(seen, key=lambda k: seen[k]) if seen else None
+
+
+def run_problems(workspace: Workspace) -> list[str]:
+    """One line per damaged run file: an unreadable config.json, events lines that are not events.
+
+    A half-written last events line is normal while a run trains and is not reported.
+    """
+    problems = []
+    for path in run_dirs(workspace):
+        if (path / CONFIG_FILE).is_file():
+            try:
+                read_run_config(path)
+            except InputError as exc:
+                problems.append(str(exc))
+        events = path / EVENTS_FILE
+        try:
+            text = events.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        lines = text.splitlines() if text.endswith("\n") else text.splitlines()[:-1]
+        bad = [n for n, line in enumerate(lines, 1) if line.strip() and parse_line(line) is None]
+        if bad:
+            problems.append(f"{events}: {len(bad)} line(s) are not events (first: line {bad[0]}), skipped")
+    return problems
 
 
 def run_summaries(workspace: Workspace, hr_lang: str | None = None) -> list[RunSummary]:
