@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from xlt import faults
 from xlt.errors import as_os_error, from_os_error
 
 if TYPE_CHECKING:
@@ -190,6 +191,7 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w", **kwargs: Any) ->
             handle.flush()
             os.fsync(handle.fileno())
         Path(tmp).chmod(0o666 & ~_umask())  # mkstemp creates 0600; finished files follow the umask
+        faults.point("write")
         Path(tmp).replace(target)
     except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
@@ -239,6 +241,7 @@ def atomic_dir(path: str | os.PathLike[str]) -> Iterator[Path]:
         raise from_os_error(exc, "write", target) from exc
     try:
         yield tmp
+        faults.point("write")
         if target.exists():
             shutil.rmtree(target)
         tmp.replace(target)

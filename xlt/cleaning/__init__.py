@@ -11,8 +11,8 @@ Later stages read the table through :mod:`xlt.contracts.languages`.
 
 from __future__ import annotations
 
+from xlt.cleaning.corpus import clean_workspace
 from xlt.cleaning.options import DROP_COLUMNS, STEPS, CleanOptions, CleanReport, LanguageReport
-from xlt.cleaning.pipeline import clean_workspace
 from xlt.cleaning.tiers import tier_of
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""`clean_workspace`: raw/<source>/<iso3>/*.txt -> corpus/<iso3>/{train,valid}.txt + languages.parquet.
+"""`clean_language`: raw/<source>/<iso3>/*.txt -> corpus/<iso3>/{train,valid}.txt and its report.
 
 Per language, streaming in two passes so that memory does not grow with the corpus:
 
@@ -29,14 +29,11 @@ from pathlib import Path
 from xlt import languages as registry
 from xlt.cleaning.dedup import Deduplicator
 from xlt.cleaning.filters import LineCleaner
-from xlt.cleaning.inputs import TokenCounter, discover, fingerprint, load_tokenizer, text_problem
-from xlt.cleaning.options import STEPS, CleanOptions, CleanReport, LanguageReport
+from xlt.cleaning.inputs import TokenCounter, fingerprint, text_problem
+from xlt.cleaning.options import STEPS, CleanOptions, LanguageReport
 from xlt.cleaning.scripts import known
 from xlt.cleaning.split import selection, valid_count
-from xlt.cleaning.tiers import languages_frame, tier_of
-from xlt.contracts.languages import write_languages
-from xlt.errors import InputError, WorkspaceError, XltError, from_os_error
-from xlt.locks import exclusive
+from xlt.errors import InputError, from_os_error
 from xlt.progress import NullReporter, Reporter
 from xlt.workspace import Workspace, atomic_open, atomic_write_text
 
@@ -82,7 +79,7 @@ def _up_to_date(workspace: Workspace, iso3: str, fp: str) -> LanguageReport | No
 
 
 @contextlib.contextmanager
-def _writing(path: Path, iso3: str) -> Iterator[None]:
+def writing(path: Path, iso3: str) -> Iterator[None]:
     """Turn an OSError of the block (a write of `path`) into a WorkspaceError naming the language."""
     try:
         yield
@@ -94,7 +91,7 @@ def _writing(path: Path, iso3: str) -> Iterator[None]:
 def _scratch(workspace: Workspace, iso3: str, dry_run: bool) -> Iterator[Path]:
     """A temporary survivors file: beside the outputs (same disk), or in the system temp dir for dry runs."""
     directory = Path(tempfile.gettempdir()) if dry_run else workspace.corpus_lang_dir(iso3)
-    with _writing(directory, iso3):
+    with writing(directory, iso3):
         directory.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=f".{iso3}.survivors.", suffix=".tmp", dir=directory)
         os.close(fd)
@@ -140,7 +137,7 @@ def clean_language(
     if not options.dry_run:
         # Temporary files of a killed run (SIGKILL gives atomic_open no chance to clean up).
         for leftover in workspace.corpus_lang_dir(iso3).glob(".*.tmp"):
-            with _writing(leftover, iso3):
+            with writing(leftover, iso3):
                 leftover.unlink(missing_ok=True)
     good = _readable(workspace, report, files)
     reporter = reporter or NullReporter()
@@ -150,7 +147,7 @@ def clean_language(
     with _scratch(workspace, iso3, options.dry_run) as scratch:
         survivors = _filter_into(scratch, good, workspace, report, cleaner, options, reporter, task)
         _count(report, cleaner, survivors, options)
-        with _writing(workspace.corpus_lang_dir(iso3), iso3):
+        with writing(workspace.corpus_lang_dir(iso3), iso3):
             kept_lines = min(survivors, options.cap) if options.cap else survivors
             _split(workspace, report, scratch, survivors, kept_lines, options, tokens)
     reporter.finish(task)
@@ -166,7 +163,7 @@ def _nothing_to_clean(
     report.warnings.append(f"{iso3}: no .txt files in {where}; skipped")
     if not options.dry_run:  # outputs of an earlier run no longer match raw/
         for stale in (workspace.train_path(iso3), workspace.valid_path(iso3), _state_path(workspace, iso3)):
-            with _writing(stale, iso3):
+            with writing(stale, iso3):
                 stale.unlink(missing_ok=True)
     return report
 
@@ -198,7 +195,7 @@ def _filter_into(
     survivors = done_bytes = finished_bytes = shown = 0
     total_bytes = sum(path.stat().st_size for path in files)
     # Raw files are opened with _read (an InputError), so an OSError here is a write of the scratch.
-    with _writing(out_dir, report.iso3), scratch.open("w", encoding="utf-8", newline="\n") as out:
+    with writing(out_dir, report.iso3), scratch.open("w", encoding="utf-8", newline="\n") as out:
         for path in files:
             with _read(path, workspace) as handle:
                 for batch in _batches(handle):
@@ -243,7 +240,7 @@ def _finish(
     if options.dry_run:
         report.status = "dry run"
         return report
-    with _writing(workspace.corpus_lang_dir(iso3), iso3):
+    with writing(workspace.corpus_lang_dir(iso3), iso3):
         if report.lines == 0:
             for stale in (workspace.train_path(iso3), workspace.valid_path(iso3)):
                 stale.unlink(missing_ok=True)
@@ -319,126 +316,3 @@ class _SubwordCount:
 
     def total(self) -> int | None:
         return None if self.counter is None else self.counted + self.counter(self.pending)
-
-
-def _code(value: str, found: dict[str, list[tuple[str, Path]]]) -> str:
-    """A language as given (ISO 639-3 code of raw/, or any name or code the registry resolves)."""
-    if value in found:
-        return value
-    language = registry.lookup(value)
-    return language.iso3 if language else value
-
-
-def _selected(
-    ws: Workspace, found: dict[str, list[tuple[str, Path]]], options: CleanOptions, warnings: list[str]
-) -> list[str]:
-    """The languages to clean: all of raw/, or those of `options.languages` that raw/ has (the others
-    become warnings; none at all is an error)."""
-    if not options.languages:
-        return sorted(found)
-    wanted = list(dict.fromkeys(_code(value, found) for value in options.languages))
-    missing = [code for code in wanted if code not in found]
-    if len(missing) == len(wanted):
-        raise InputError(
-            f"no raw text for {', '.join(missing)} under {ws.raw_dir}",
-            f"collect it first, or choose among: {', '.join(sorted(found))}",
-        )
-    warnings += [f"{code}: no raw text under {ws.raw_dir}; skipped" for code in missing]
-    return [code for code in wanted if code in found]
-
-
-def _kept(ws: Workspace, languages: set[str]) -> list[LanguageReport]:
-    """The stored reports of languages not cleaned this time (status `kept`)."""
-    kept = []
-    for iso3 in sorted(languages):
-        state = read_state(ws, iso3)
-        if state and "report" in state:
-            stored = LanguageReport.from_json(state["report"])  # type: ignore[arg-type]
-            stored.status = "kept"
-            kept.append(stored)
-    return kept
-
-
-class _LazyTokenizer:
-    """The subword counter of `--tokenizer`, loaded when a language first needs it (None without one)."""
-
-    def __init__(self, spec: str | None) -> None:
-        self.spec = spec
-        self.counter: TokenCounter | None = None
-
-    def __call__(self) -> TokenCounter | None:
-        if self.spec is not None and self.counter is None:
-            self.counter = load_tokenizer(self.spec)
-        return self.counter
-
-
-def clean_workspace(
-    workspace: Workspace | str | os.PathLike[str],
-    options: CleanOptions | None = None,
-    reporter: Reporter | None = None,
-) -> CleanReport:
-    """Clean every language of raw/ (or `options.languages`) into corpus/ and write languages.parquet.
-
-    Bad inputs (an empty language directory, a binary or undecodable file, a language whose every line is
-    filtered out) become warnings in the report; the other languages are still processed.
-    """
-    ws = workspace if isinstance(workspace, Workspace) else Workspace.resolve(workspace)
-    options = options or CleanOptions()
-    options.validate()
-    with exclusive(ws.corpus_lock, "corpus/", enabled=not options.dry_run):
-        return _clean(ws, options, reporter)
-
-
-def _clean(ws: Workspace, options: CleanOptions, reporter: Reporter | None) -> CleanReport:
-    """The body of :func:`clean_workspace`, under the corpus lock."""
-    found = discover(ws)
-    if not found:
-        raise WorkspaceError(f"no raw text under {ws.raw_dir}", "run `xlt collect` first")
-    warnings: list[str] = []
-    selected = _selected(ws, found, options, warnings)
-
-    tokens = _LazyTokenizer(options.tokenizer)
-    reports: list[LanguageReport] = []
-    for iso3 in selected:
-        try:
-            report = clean_language(ws, iso3, found[iso3], options, tokens, reporter)
-        except (InputError, WorkspaceError):
-            # The tokenizer or an unreadable raw file; or a failed write (a full disk, a read-only
-            # corpus/): every later language would fail the same way. Finished languages stay on disk.
-            raise
-        except (XltError, OSError) as exc:
-            warnings.append(f"{iso3}: {exc}; skipped")
-            continue
-        warnings += report.warnings
-        reports.append(report)
-
-    # Languages not selected this time keep their stored row, so the table always covers the corpus.
-    table_reports = reports + _kept(ws, set(found) - {r.iso3 for r in reports})
-    for report in table_reports:
-        report.tier = tier_of(report.tokens, options.hr_min_tokens, options.lr_min_tokens)
-    if not any(report.lines for report in table_reports):
-        raise _nothing_left(table_reports, warnings)
-
-    path = None
-    if not options.dry_run:
-        path = ws.languages_path
-        with _writing(path, "the languages table"):
-            write_languages(ws, languages_frame(table_reports))
-    return CleanReport(languages=reports, warnings=warnings, languages_path=path, options=options)
-
-
-def _nothing_left(reports: list[LanguageReport], warnings: list[str]) -> InputError:
-    """Every language ended with no line: say how many lines came in and which steps dropped them."""
-    lines_in = sum(r.lines_in for r in reports)
-    dropped: dict[str, int] = {}
-    for report in reports:
-        for step, count in report.dropped.items():
-            dropped[step] = dropped.get(step, 0) + count
-    steps = ", ".join(f"{step} {count:,}" for step, count in sorted(dropped.items(), key=lambda kv: -kv[1]))
-    why = f"; dropped by {steps}" if steps else (f"; {warnings[0]}" if warnings else "")
-    return InputError(
-        f"no language has any line left after cleaning "
-        f"({len(reports)} language(s), {lines_in:,} lines in{why})",
-        "loosen the filters (e.g. --min-words 1, --min-chars 1, --no-script, --no-dedup) or collect more "
-        "text; `xlt clean --dry-run --verbose` shows the dropped lines",
-    )

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from xlt.errors import TrainingError
+from xlt import faults
 from xlt.workspace import atomic_write_text
 
 if TYPE_CHECKING:
@@ -71,6 +72,7 @@ def save_state(
     if main:
         atomic_write_text(tmp / STATE_INFO, json.dumps({"step": step}) + "\n")
         final = run_dir / STATE_DIR
+        faults.point("write")
         if final.exists():
             shutil.rmtree(final)
         tmp.rename(final)
