@@ -63,15 +63,22 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return snapshots
 
 
-def _comparable(path: Path) -> object:
-    """What must be equal between two runs: parquet cells (sorted, times of day dropped), else bytes."""
+def _comparable(path: Path, ws: Path) -> object:
+    """What must be equal between two runs: parquet cells (sorted, times of day dropped), safetensors
+    tensors and metadata (the file's header order may differ), else the bytes with the workspace's own
+    path written as <ws> (configs record where they were written)."""
     if path.suffix == ".parquet":
         frame = pl.read_parquet(path)
         frame = frame.drop([c for c in frame.columns if c in WHEN])
         return frame.sort(frame.columns) if frame.columns else frame
-    if path.name in {"events.jsonl", ".lock", ".lock.owner"} or path.suffix in {".png", ".log"}:
-        return None  # events carry wall-clock times; plots embed none of the findings' values by bytes
-    return path.read_bytes()
+    if path.suffix == ".safetensors":
+        from safetensors import safe_open
+
+        with safe_open(str(path), "np") as handle:
+            return (handle.metadata(), {k: handle.get_tensor(k).tobytes() for k in sorted(handle.keys())})
+    if path.name == "events.jsonl" or path.suffix in {".png", ".log"}:
+        return None  # events carry wall-clock times; plots are drawn from the tables compared here
+    return path.read_bytes().replace(str(ws).encode(), b"<ws>")
 
 
 def _outputs(ws: Path, owned: list[str]) -> dict[str, object]:
@@ -79,7 +86,7 @@ def _outputs(ws: Path, owned: list[str]) -> dict[str, object]:
     for top in owned:
         for path in sorted((ws / top).rglob("*")):
             if path.is_file() and not path.name.endswith(".lock") and not path.name.endswith(".owner"):
-                found[str(path.relative_to(ws))] = _comparable(path)
+                found[str(path.relative_to(ws))] = _comparable(path, ws)
     return found
 
 

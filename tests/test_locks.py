@@ -119,3 +119,12 @@ def test_a_run_lock_sweeps_no_other_run(tmp_path: Path) -> None:
     with exclusive(Workspace.run_lock(ws.run_dir("spa-tiny-s0")), "run spa-tiny-s0"):
         pass
     assert other.exists()
+
+
+def test_a_target_lock_sweeps_that_targets_temporaries_only(tmp_path: Path) -> None:
+    """tokenizers/.spm-a.lock guards tokenizer spm-a: a killed trainer's .spm-a.*.tmp goes, spm-b's stays."""
+    mine, other = tmp_path / ".spm-a.x1.tmp", tmp_path / ".spm-b.x2.tmp"
+    mine.mkdir()
+    other.mkdir()
+    with exclusive(tmp_path / ".spm-a.lock", "tokenizer spm-a", wait=True):
+        assert not mine.exists() and other.exists()

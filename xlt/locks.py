@@ -51,11 +51,12 @@ def describe_owner(owner: dict[str, Any]) -> str:
 
 
 @contextlib.contextmanager
-def exclusive(lock: Path, what: str, enabled: bool = True) -> Iterator[None]:
+def exclusive(lock: Path, what: str, enabled: bool = True, wait: bool = False) -> Iterator[None]:
     """Hold `lock` for the block; a second process fails at once with one line naming the holder.
 
     `what` names the protected thing in that line (``run spa-tiny-s0``, ``results/perplexity.parquet``).
     `enabled=False` holds nothing: the other ranks of one multi-process job (their main process holds it).
+    `wait=True` waits for the holder instead (a shared cache that the first writer builds for everyone).
     """
     lock = lock.absolute()
     if not enabled:
@@ -70,7 +71,7 @@ def exclusive(lock: Path, what: str, enabled: bool = True) -> Iterator[None]:
         return
     try:
         lock.parent.mkdir(parents=True, exist_ok=True)
-        file_lock = FileLock(lock, blocking=False, thread_local=False, fallback_to_soft=False)
+        file_lock = FileLock(lock, blocking=wait, thread_local=False, fallback_to_soft=False)
         file_lock.acquire()
     except Timeout:
         raise LockedError(

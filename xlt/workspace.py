@@ -258,14 +258,17 @@ def lock_leftovers(lock: Path) -> list[tuple[Path, str]]:
     :func:`xlt.locks.exclusive` sweeps them once it holds the lock, so no writer of those names can be
     running. The results lock covers only the perplexity and baseline files (``downstream.parquet`` in the
     same folder has its own lock); a directory lock (``corpus/.lock``, ``analysis/.lock``,
-    ``raw/<source>/.lock``) covers its folder and the folders one level below (``corpus/<lang>/``). Run
-    locks sweep nothing here: the run's own writer sweeps its directory (:mod:`xlt.training.setup`).
+    ``raw/<source>/.lock``) covers its folder and the folders one level below (``corpus/<lang>/``); a lock
+    ``.<name>.lock`` beside one target (a run, a tokenizer) covers that target's ``.<name>.*.tmp`` only
+    (what is inside a run is swept by the run's own writer, :mod:`xlt.training.setup`).
     """
     folder = lock.parent
     if lock.name == ".perplexity.lock":
         parts = folder / "perplexity.parts"
         return [(folder, ".perplexity.*.tmp"), (folder, ".baselines.*.tmp"), (parts, ".*.tmp")]
-    if lock.name != ".lock" or not folder.is_dir():
+    if lock.name != ".lock":  # `.<name>.lock` guards one target `<name>`: its own temporaries only
+        return [(folder, lock.name.removesuffix(".lock") + ".*.tmp")]
+    if not folder.is_dir():
         return []
     below = sorted(d for d in folder.iterdir() if d.is_dir() and not d.name.startswith("."))
     return [(folder, ".*.tmp"), *((d, ".*.tmp") for d in below)]

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from xlt.contracts.languages import corpus_languages
 from xlt.errors import InputError, WorkspaceError
+from xlt.locks import exclusive
 from xlt.modeling.mixing import MT5_ALPHA, balanced_sample
 from xlt.workspace import Workspace, atomic_dir
 
@@ -122,8 +123,13 @@ def workspace_tokenizer(
     path = workspace.tokenizer_dir(name)
     if (path / "tokenizer.json").is_file():
         return load_tokenizer(path), path
-    lines = {lang: _read_lines(workspace.train_path(lang)) for lang in languages}
-    return train_tokenizer(lines, path, vocab_size=vocab_size, seed=seed), path
+    # Several runs may start at once (a sweep): the first trains it, the others wait and reuse it; the
+    # lock also sweeps what a killed trainer left (xlt.workspace.lock_leftovers).
+    with exclusive(path.parent / f".{name}.lock", f"tokenizer {name}", wait=True):
+        if (path / "tokenizer.json").is_file():
+            return load_tokenizer(path), path
+        lines = {lang: _read_lines(workspace.train_path(lang)) for lang in languages}
+        return train_tokenizer(lines, path, vocab_size=vocab_size, seed=seed), path
 
 
 def _read_lines(path: Path) -> list[str]:
