@@ -116,8 +116,8 @@ def draw(
     width = max(5.5, 3.4 + _cell(n_cols) * n_cols)
     height = max(3.6, 2.6 + _cell(n_rows) * n_rows)
     fig, ax = plt.subplots(figsize=(width, height))
-    cmap = plt.get_cmap("RdBu_r" if diverging else "viridis").copy()
-    cmap.set_bad((0, 0, 0, 0))  # missing cells: transparent over the hatched background
+    # missing cells: transparent over the hatched background
+    cmap = plt.get_cmap("RdBu_r" if diverging else "viridis").with_extremes(bad=(0, 0, 0, 0))
     finite = g.values[np.isfinite(g.values)]
     if diverging:
         bound = robust_bound(g.values)
