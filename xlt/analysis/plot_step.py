@@ -57,7 +57,7 @@ def _forgetting(ctx: Context) -> list[Path]:
     written = []
     for hr in sorted(checkpoints["hr_lang"].drop_nulls().unique().to_list()):
         if checkpoints.filter(pl.col("hr_lang") == hr)["step"].n_unique() > 1:
-            path = ctx.out / "forgetting" / hr
+            path = ctx.out / "forgetting" / hr.replace("/", "_")  # an unresolved name may hold a slash
             written.append(plots.forgetting_curves(checkpoints, zs, hr, path, ctx.options.format))
     return written
 

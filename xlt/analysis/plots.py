@@ -36,9 +36,13 @@ def label(iso3: str) -> str:
 
 
 def save(fig: Any, path: Path, fmt: str = "png") -> Path:
-    """Write the figure as `fmt` (the suffix of `path` follows it) and close it."""
-    path = path.with_suffix(f".{fmt}")
-    with atomic_open(path, "wb") as handle:
+    """Write the figure as `path` + ".`fmt`" and close it."""
+    import matplotlib
+
+    path = path.parent / f"{path.name}.{fmt}"  # not with_suffix: "Dr. Foo" has a dot
+    # SVG and PDF keep text as text (editable, searchable in a paper's figure), not as outlines
+    text = {"svg.fonttype": "none", "pdf.fonttype": 42}
+    with matplotlib.rc_context(text), atomic_open(path, "wb") as handle:
         fig.savefig(handle, format=fmt, dpi=DPI, bbox_inches="tight")
     pyplot().close(fig)
     return path
