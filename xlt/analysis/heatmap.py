@@ -57,8 +57,16 @@ def robust_bound(values: np.ndarray) -> float:
     finite = values[np.isfinite(values)]
     if not finite.size:
         return 1.0
-    lo, hi = np.percentile(finite, ROBUST)
+    lo, hi = _percentiles(finite)
     return float(max(abs(lo), abs(hi))) or 1.0
+
+
+def _percentiles(finite: np.ndarray) -> tuple[float, float]:
+    """The 2nd and 98th percentile, rounded inwards to data values: with 20 cells, interpolation would
+    put the 98th percentile most of the way to a single outlier and stretch the scale over it."""
+    lo = float(np.percentile(finite, ROBUST[0], method="higher"))
+    hi = float(np.percentile(finite, ROBUST[1], method="lower"))
+    return lo, hi
 
 
 def _leaves(values: np.ndarray) -> np.ndarray:
@@ -96,6 +104,14 @@ def _cell(n: int) -> float:
     return max(0.16, _font(n) * 1.45 / 72) if n > 40 else 0.42
 
 
+def _wrap(lines: list[str], inches: float, points: float) -> str:
+    """Lines wrapped to a width in inches at a font size (an average glyph is about 0.55 em wide)."""
+    import textwrap
+
+    width = max(30, int(inches * 72 / (points * 0.55)))
+    return "\n".join(textwrap.fill(line, width) for line in lines)
+
+
 def draw(
     g: Grid,
     path: Path,
@@ -123,7 +139,7 @@ def draw(
         bound = robust_bound(g.values)
         norm = Normalize(-bound, bound)
     else:
-        lo, hi = np.percentile(finite, ROBUST) if finite.size else (0.0, 1.0)
+        lo, hi = _percentiles(finite) if finite.size else (0.0, 1.0)
         norm = Normalize(float(lo), float(hi) if hi > lo else float(lo) + 1e-9)
     ax.add_patch(Rectangle((-0.5, -0.5), n_cols, n_rows, hatch="////", fill=False, edgecolor="0.65",
                            linewidth=0, zorder=0))  # fmt: skip
@@ -131,9 +147,11 @@ def draw(
                       interpolation="nearest", zorder=1)  # fmt: skip
     low, high = g.values < norm.vmin, g.values > norm.vmax
     clipped = np.argwhere(np.nan_to_num(low | high, nan=False))
+    annotated = n_rows <= MAX_ANNOTATED[0] and n_cols <= MAX_ANNOTATED[1]
     if clipped.size:
-        ax.scatter(clipped[:, 1], clipped[:, 0], s=max(3.0, 10 - n_rows / 25), c="white", marker="o",
-                   linewidths=0, zorder=2)  # fmt: skip
+        shift = 0.32 if annotated else 0.0  # a corner of the cell, clear of its number
+        size = max(3.0, 10 - n_rows / 25)
+        ax.scatter(clipped[:, 1] + shift, clipped[:, 0] - shift, s=size, c="white", linewidths=0, zorder=2)
     extend = {(True, True): "both", (True, False): "min", (False, True): "max"}.get(
         (bool(low.any()), bool(high.any())), "neither"
     )
@@ -143,9 +161,10 @@ def draw(
     ax.set_yticks(range(n_rows), [label(k) for k in g.rows], fontsize=rows_font)
     ax.set_xlabel(axes[1], fontsize=9)
     ax.set_ylabel(axes[0], fontsize=9)
-    legend = "dots: beyond the colour range (2nd–98th percentile, made symmetric); hatched: missing"
-    ax.set_title(f"{title}\n{note + chr(10) if note else ''}{legend}", fontsize=9)
-    if n_rows <= MAX_ANNOTATED[0] and n_cols <= MAX_ANNOTATED[1]:
+    legend = "white dots: beyond the colour range (2nd–98th percentile, made symmetric); hatched: missing"
+    lines = [title, *([note] if note else []), legend]
+    ax.set_title(_wrap(lines, width - 1.5, 8.5), fontsize=8.5)
+    if annotated:
         for (i, j), v in np.ndenumerate(g.values):
             if np.isfinite(v):
                 dark = abs(norm(v) - 0.5) > 0.3 if diverging else norm(v) < 0.5

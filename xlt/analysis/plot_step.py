@@ -15,11 +15,12 @@ import polars as pl
 from xlt.analysis import heatmap as hm
 from xlt.analysis import plots
 from xlt.analysis.options import Context
+from xlt.analysis.steps import imported_overlap
 from xlt.contracts import views
 from xlt.contracts.perplexity import BASE_RUN_ID
 from xlt.errors import WorkspaceError
 
-LOG_RATIO = "ln(ppl / zero-shot): < 0 better than zero-shot (blue), > 0 worse (red)"
+LOG_RATIO = "ln(ppl / zero-shot)\n< 0 (blue): better than zero-shot, > 0 (red): worse"
 
 
 def _subset(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
@@ -79,7 +80,9 @@ def step_plots(ctx: Context) -> None:
                 plots.bars(frame, key, ctx.out / name, title, flag, opts.top, opts.alpha, opts.format)
             )
         written.extend(_forgetting(ctx))
-    overlap = ctx.report.tables.get("overlap", ctx.table("overlap"))
+    overlap = imported_overlap(ctx)
+    if overlap is None:
+        overlap = ctx.table("overlap")
     if overlap is not None and not overlap.is_empty():
         g = hm.grid(_subset(overlap, ctx), "overlap_tokens")
         rank = donors["hr_lang"].to_list() if donors is not None else []

@@ -116,15 +116,21 @@ def bars(
         ax.scatter(shown["expected"].to_numpy(), range(len(keys)), marker="|", s=120, color="black",
                    zorder=3, label="expected at the pooled rate")  # fmt: skip
     limit = max(float(counts.max()) if counts.size else 0.0, 1.0)
+    expected = shown["expected"].to_numpy() if "expected" in shown.columns else np.zeros(len(keys))
     for i, q in enumerate(shown["q_value"].to_list() if "q_value" in shown.columns else []):
-        ax.text(counts[i] + limit * 0.01, i, _significance(q, alpha), va="center", fontsize=6)
+        ax.text(
+            max(counts[i], expected[i]) + limit * 0.012, i, _significance(q, alpha), va="center", fontsize=6
+        )
     ax.set_xlim(0, limit * 1.18)
     ax.set_yticks(range(len(keys)), [label(k) for k in keys], fontsize=7 if len(keys) <= 40 else 5.5)
     ax.invert_yaxis()
     basis = shown["count_basis"][0] if "count_basis" in shown.columns and shown.height else "raw"
-    other = "LR languages" if key == "hr_lang" else "HR donors"
-    what = "significantly improved" if basis == "significant" else "pushed below zero-shot"
-    ax.set_xlabel(f"{other} {what}", fontsize=8)
+    significant = basis == "significant"
+    if key == "hr_lang":
+        what = "LR languages " + ("significantly improved" if significant else "pushed below zero-shot")
+    else:
+        what = "HR donors that " + ("significantly improve it" if significant else "push it below zero-shot")
+    ax.set_xlabel(what, fontsize=8)
     rate = float(shown["pooled_rate"][0]) if "pooled_rate" in shown.columns and shown.height else 0.0
     test = f"one-sided binomial test vs pooled rate {rate:.2f}, BH q < {alpha:g}: ★"
     ax.set_title(f"{title}: top {len(keys)} of {frame.height}\n{test}", fontsize=9)

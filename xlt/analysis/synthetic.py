@@ -152,7 +152,7 @@ def planted(
     # pooled one, so a wide spread of ordinary donors would (rightly) make more of them super
     quality = rng.normal(0.0, 0.08, n_hr)
     receptivity = rng.normal(0.0, 0.05, n_lr)
-    donors = rng.choice(n_hr, size=min(n_super_donors, n_hr), replace=False)
+    donors = rng.choice(n_hr, size=min(n_super_donors, n_hr - 1), replace=False)  # one ordinary at least
     recipients = rng.choice(n_lr, size=min(n_super_recipients, n_lr), replace=False)
     quality[donors] += 2.0
     receptivity[recipients] += 2.0
