@@ -69,7 +69,8 @@ def test_paper_scale_matrix_recovers_the_planted_findings(  # type: ignore[no-un
     features = pl.read_parquet(out_dir / "correlations.parquet")["feature"].unique().to_list()
     assert "overlap_tokens" in features  # the imported overlap is a feature
 
-    for name in ("gain_final", "gain_best", "donors", "recipients", "overlap"):
+    assert not (out_dir / "gain_best.png").exists()  # one checkpoint per cell: best = final, one heatmap
+    for name in ("gain_final", "donors", "recipients", "overlap"):
         width, height = _png_size(out_dir / f"{name}.png")
         assert 600 < width < 3000 and 400 < height < 4500, (name, width, height)
     assert "Top donors" in out

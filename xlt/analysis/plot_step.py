@@ -1,5 +1,5 @@
-"""The `plots` step: log-ratio heatmaps (final and best checkpoint), donor and recipient bars, the
-overlap heatmap and forgetting curves, from the tables the other steps stored under analysis/.
+"""The `plots` step: log-ratio heatmaps (final and, where it differs, best checkpoint), donor and
+recipient bars, the overlap heatmap and forgetting curves, from the tables stored under analysis/.
 
 ``--hr`` / ``--lr`` keep only those languages, ``--top N`` the N best donors (heatmap rows and bars),
 ``--order`` orders the heatmaps, ``--format`` picks png, pdf or svg.
@@ -70,7 +70,9 @@ def step_plots(ctx: Context) -> None:
         transfer, donors, recipients = (_subset(t, ctx) for t in (transfer, donors, recipients))
         if transfer.is_empty():
             raise WorkspaceError("no transfer cells for the chosen --hr/--lr", hint="check the languages")
-        for at in ("final", "best"):
+        # one checkpoint per cell (a published matrix): the best is the final one, one heatmap says it all
+        same = transfer.select((pl.col("best_ppl") == pl.col("final_ppl")).all()).item()
+        for at in ("final",) if same else ("final", "best"):
             written.append(_gain_heatmap(ctx, transfer, at, donors, recipients))
         for frame, key, name, title, flag in (
             (donors, "hr_lang", "donors", "LR languages improved per HR donor", "super_donor"),

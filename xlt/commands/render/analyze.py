@@ -27,7 +27,7 @@ def ranked_table(frame: pl.DataFrame, key: str, title: str, flag: str, top: int 
     other = "n_lr_lang" if key == "hr_lang" else "n_hr_lang"
     significant = "count_basis" in frame.columns and frame.height and frame["count_basis"][0] == "significant"
     rate = frame["pooled_rate"][0] if "pooled_rate" in frame.columns and frame.height else None
-    title = f"{title}: binomial test vs pooled rate {fmt(rate, 2)}, BH q"
+    title = f"{title}; super: count above the pooled rate {fmt(rate, 2)} (one-sided binomial, BH q)"
     columns = ["#", "language", "improved", *(["significant"] if significant else []), "share"]
     table = Table(*columns, "median log gain", "q", flag.replace("_", " "), title=title)
     for row in frame.head(top).iter_rows(named=True):
