@@ -99,9 +99,10 @@ def _font(n: int) -> float:
     return 7.0 if n <= 40 else 6.0 if n <= 80 else 5.0
 
 
-def _cell(n: int) -> float:
-    """Inches per row or column: a tick label's height plus a little air, at least 0.16 in."""
-    return max(0.16, _font(n) * 1.45 / 72) if n > 40 else 0.42
+def _cell(n: int, annotated: bool) -> float:
+    """Inches per row or column: room for a two-decimal number when cells are annotated, else a tick
+    label's height plus a little air."""
+    return 0.42 if annotated else max(0.16, _font(n) * 1.6 / 72)
 
 
 def _wrap(lines: list[str], inches: float, points: float) -> str:
@@ -129,8 +130,9 @@ def draw(
 
     n_rows, n_cols = g.values.shape
     rows_font, cols_font = _font(n_rows), _font(n_cols)
-    width = max(5.5, 3.4 + _cell(n_cols) * n_cols)
-    height = max(3.6, 2.6 + _cell(n_rows) * n_rows)
+    annotated = n_rows <= MAX_ANNOTATED[0] and n_cols <= MAX_ANNOTATED[1]
+    width = max(5.5, 3.4 + _cell(n_cols, annotated) * n_cols)
+    height = max(3.6, 2.6 + _cell(n_rows, annotated) * n_rows)
     fig, ax = plt.subplots(figsize=(width, height))
     # missing cells: transparent over the hatched background
     cmap = plt.get_cmap("RdBu_r" if diverging else "viridis").with_extremes(bad=(0, 0, 0, 0))
@@ -147,7 +149,6 @@ def draw(
                       interpolation="nearest", zorder=1)  # fmt: skip
     low, high = g.values < norm.vmin, g.values > norm.vmax
     clipped = np.argwhere(np.nan_to_num(low | high, nan=False))
-    annotated = n_rows <= MAX_ANNOTATED[0] and n_cols <= MAX_ANNOTATED[1]
     if clipped.size:
         shift = 0.32 if annotated else 0.0  # a corner of the cell, clear of its number
         size = max(3.0, 10 - n_rows / 25)
