@@ -140,9 +140,9 @@ def draw(
     if diverging:
         bound = robust_bound(g.values)
         norm = Normalize(-bound, bound)
-    else:
-        lo, hi = _percentiles(finite) if finite.size else (0.0, 1.0)
-        norm = Normalize(float(lo), float(hi) if hi > lo else float(lo) + 1e-9)
+    else:  # shares (overlap) are bounded already: the full range, nothing clipped
+        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        norm = Normalize(lo, hi if hi > lo else lo + 1e-9)
     ax.add_patch(Rectangle((-0.5, -0.5), n_cols, n_rows, hatch="////", fill=False, edgecolor="0.65",
                            linewidth=0, zorder=0))  # fmt: skip
     image = ax.imshow(np.ma.masked_invalid(g.values), cmap=cmap, norm=norm, aspect="auto",
@@ -162,7 +162,9 @@ def draw(
     ax.set_yticks(range(n_rows), [label(k) for k in g.rows], fontsize=rows_font)
     ax.set_xlabel(axes[1], fontsize=9)
     ax.set_ylabel(axes[0], fontsize=9)
-    legend = "white dots: beyond the colour range (2nd–98th percentile, made symmetric); hatched: missing"
+    legend = "hatched: missing"
+    if diverging:
+        legend = "white dots: beyond the colour range (2nd–98th percentile, made symmetric); " + legend
     lines = [title, *([note] if note else []), legend]
     ax.set_title(_wrap(lines, width - 1.5, 8.5), fontsize=8.5)
     if annotated:
