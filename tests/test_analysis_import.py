@@ -140,3 +140,16 @@ def test_no_name_crashes_import_or_analysis(ws, run_cli, tmp_path: Path, where: 
         assert code in (0, 1) and "Traceback" not in err and "bug" not in err, err
         code, _, err = run_cli("analyze", "plots")
         assert code in (0, 1) and "Traceback" not in err and "bug" not in err, err
+
+
+def test_wals_table_is_an_alias_source(ws, run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """--wals takes WALS's languages table as WALS distributes it (wals_code, iso_code, Name)."""
+    m, zs = _write(
+        tmp_path, "HR,Zorbic (Upper),Mon\nSpanish,5,6\nEnglish,6,7\n", {"Zorbic (Upper)": 9, "Mon": 9}
+    )
+    (tmp_path / "language.csv").write_text("wals_code,iso_code,Name\nzor,kpv,Zorbic (Upper)\nmon,mnw,Mon\n")
+    code, _, err = run_cli("analyze", "import", str(m), "--zero-shot", str(zs), "--wals",
+                           str(tmp_path / "language.csv"))  # fmt: skip
+    assert code == 0, err
+    assert set(pl.read_parquet(ws.perplexity_path)["lr_lang"]) == {"kpv", "mnw"}
+    assert "cannot resolve" not in err
