@@ -50,6 +50,12 @@ def test_two_names_for_one_language_are_an_error(tmp_path: Path) -> None:
         import_published(m, zs)
 
 
+def test_repeated_column_is_an_error(tmp_path: Path) -> None:
+    m, zs = _write(tmp_path, "HR,Mon,Mon\nSpanish,5,6\n", {"Mon": 9})
+    with pytest.raises(InputError, match="column 'Mon' appears more than once"):
+        import_published(m, zs)
+
+
 def test_units_mix_up_repeated_rows_and_nan_cells_are_warned(tmp_path: Path) -> None:
     """Losses against perplexities (far below zero-shot), a repeated row and a NaN cell: one warning each,
     naming the file, rows and columns."""

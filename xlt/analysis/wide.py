@@ -92,6 +92,12 @@ def read_csv_cells(path: Path, what: str) -> pl.DataFrame:
         raise InputError(
             f"cannot read {path} as CSV: {first}", hint="a UTF-8 CSV with a header row"
         ) from None
+    for column in frame.columns:  # polars renames a repeated header "Mon" to "Mon_duplicated_0"
+        base, _, number = column.rpartition("_duplicated_")
+        if base in frame.columns and number.isdigit():
+            raise InputError(
+                f"{path}: column {base!r} appears more than once", hint="keep one column per language"
+            )
     if len(frame.columns) < 2 or frame.is_empty():
         raise InputError(f"{path}: expected an HR column and at least one LR column", hint="check the CSV")
     return frame
