@@ -78,9 +78,7 @@ def step_plots(ctx: Context) -> None:
             (donors, "hr_lang", "donors", "LR languages improved per HR donor", "super_donor"),
             (recipients, "lr_lang", "recipients", "HR donors improving each LR language", "super_recipient"),
         ):  # fmt: skip
-            written.append(
-                plots.bars(frame, key, ctx.out / name, title, flag, opts.top, opts.alpha, opts.format)
-            )
+            written.append(plots.bars(frame, key, ctx.out / name, title, flag, opts.top, opts.format))
         written.extend(_forgetting(ctx))
     overlap = imported_overlap(ctx)
     if overlap is None:

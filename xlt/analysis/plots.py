@@ -86,10 +86,10 @@ def forgetting_curves(
     return save(fig, path, fmt)
 
 
-def _significance(q: float | None, alpha: float) -> str:
+def _significance(q: float | None, flagged: bool) -> str:
     if q is None or not np.isfinite(q):
         return ""
-    return f"q={q:.2g}" + (" ★" if q < alpha else "")
+    return f"q={q:.2g}" + (" ★" if flagged else "")
 
 
 def bars(
@@ -99,12 +99,12 @@ def bars(
     title: str,
     flag: str,
     top: int | None = None,
-    alpha: float = 0.05,
     fmt: str = "png",
 ) -> Path:
     """The first `top` rows of a donors/recipients table as horizontal bars of ``n_improved`` (first on
     top), the count the pooled rate predicts as a tick, the BH q-value beside each bar, ★ and orange
-    where q < `alpha`. An empty finding (nobody improved anything) is written on the figure."""
+    where `flag` (q below the table's ``alpha``). An empty finding (nobody improved anything) is
+    written on the figure."""
     plt = pyplot()
     shown = frame.head(top or BARS_TOP)
     keys = shown[key].to_list()
@@ -119,7 +119,11 @@ def bars(
     expected = shown["expected"].to_numpy() if "expected" in shown.columns else np.zeros(len(keys))
     for i, q in enumerate(shown["q_value"].to_list() if "q_value" in shown.columns else []):
         ax.text(
-            max(counts[i], expected[i]) + limit * 0.012, i, _significance(q, alpha), va="center", fontsize=6
+            max(counts[i], expected[i]) + limit * 0.012,
+            i,
+            _significance(q, flags[i]),
+            va="center",
+            fontsize=6,
         )
     ax.set_xlim(0, limit * 1.18)
     ax.set_yticks(range(len(keys)), [label(k) for k in keys], fontsize=7 if len(keys) <= 40 else 5.5)
@@ -132,6 +136,7 @@ def bars(
         what = "HR donors that " + ("significantly improve it" if significant else "push it below zero-shot")
     ax.set_xlabel(what, fontsize=8)
     rate = float(shown["pooled_rate"][0]) if "pooled_rate" in shown.columns and shown.height else 0.0
+    alpha = float(shown["alpha"][0]) if "alpha" in shown.columns and shown.height else 0.05
     test = f"one-sided binomial test vs pooled rate {rate:.2f}, BH q < {alpha:g}: ★"
     ax.set_title(f"{title}: top {len(keys)} of {frame.height}\n{test}", fontsize=9)
     if not counts.size or counts.max() == 0:

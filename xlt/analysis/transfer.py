@@ -77,6 +77,7 @@ def _rank_by_improvement(
         p_value=pl.Series(p, dtype=pl.Float64),
         q_value=pl.Series(q, dtype=pl.Float64),
         **{f"super_{noun}": pl.Series(q < alpha, dtype=pl.Boolean)},
+        alpha=pl.lit(alpha),
         checkpoint=pl.lit(at),
     )
 

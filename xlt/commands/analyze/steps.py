@@ -97,10 +97,9 @@ def plots(
     top: TopOpt = D.top,
     order: OrderOpt = D.order,
     fmt: FormatOpt = D.format,
-    alpha: AlphaOpt = D.alpha,
 ) -> None:
     """Heatmaps of ln(ppl / zero-shot) and overlap, donor/recipient bars, forgetting curves in analysis/.
 
     Example: xlt analyze plots --top 40 --order cluster --format pdf
     """
-    _run(ctx, ("plots",), hr=hr, lr=lr, top=top, order=order, format=fmt, alpha=alpha)
+    _run(ctx, ("plots",), hr=hr, lr=lr, top=top, order=order, format=fmt)
