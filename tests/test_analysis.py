@@ -67,25 +67,65 @@ def test_transfer_gains_forgetting_and_run_average() -> None:
     assert run["log_gain_final"] == pytest.approx(math.log(100 / 79))
 
 
-def test_super_donor_and_super_recipient() -> None:
-    """spa improves all three LR languages (rank 1, super donor); nya is improved by all four HR."""
+def test_donor_and_recipient_counts_and_binomial_p_values() -> None:
+    """spa improves all three LR languages (rank 1); nya is improved by all four HR. The p-value is the
+    one-sided binomial tail at the pooled rate (7 of 12 cells improve): (7/12)^3 for spa, and with so few
+    languages nothing is significant, so nobody is flagged super."""
     table = transfer_table(matrix())
-    ranked = donors(table, at="final", super_share=1.0)
+    ranked = donors(table, at="final")
     top = ranked.row(0, named=True)
-    assert (top["hr_lang"], top["n_improved"], top["super_donor"]) == ("spa", 3, True)
-    assert ranked.filter(pl.col("super_donor"))["hr_lang"].to_list() == ["spa"]
+    assert (top["hr_lang"], top["n_improved"], top["count_basis"]) == ("spa", 3, "raw")
+    assert top["pooled_rate"] == pytest.approx(7 / 12)
+    assert top["p_value"] == pytest.approx((7 / 12) ** 3)
+    assert top["n_significant"] is None
+    assert not ranked["super_donor"].any()
     assert dict(ranked.select("hr_lang", "n_improved").iter_rows()) == {
         "spa": 3,
         "eng": 1,
         "tur": 2,
         "rus": 1,
     }
-    rec = recipients(table, at="final", super_share=1.0)
+    assert top["median_log_gain"] == pytest.approx(
+        sorted(math.log(ZS[lr] / FINAL[("spa", lr)]) for lr in LR)[1], rel=1e-3
+    )
+    rec = recipients(table, at="final")
     assert rec.row(0, named=True)["lr_lang"] == "nya"
-    assert rec.filter(pl.col("super_recipient"))["lr_lang"].to_list() == ["nya"]
     assert dict(rec.select("lr_lang", "n_improved").iter_rows()) == {"nya": 4, "kpv": 2, "nci": 1}
     # at the best checkpoint (0.9 × final) eng also helps kpv (189 < 200) and nci (49.5 < 50)
     assert donors(table, at="best").filter(pl.col("hr_lang") == "eng")["n_improved"].item() == 3
+
+
+def test_super_donors_by_binomial_test_with_bh() -> None:
+    """With 40 LR languages, a donor improving 36 of them against a pooled rate near a quarter is flagged
+    (q < 0.05); one improving 12 (near the rate) is not; the q-values are BH-adjusted p-values."""
+    rows = []
+    for d, hits in enumerate([36, 12, 10, 9, 8, 8, 7, 10]):
+        for r in range(40):
+            sign = 1.0 if r < hits else -1.0
+            rows.append({"hr_lang": f"h{d}", "lr_lang": f"l{r}", "gain_final": sign,
+                         "rel_gain_final": sign / 10, "log_gain_final": sign / 10})  # fmt: skip
+    ranked = donors(pl.DataFrame(rows), at="final")
+    assert ranked.filter(pl.col("super_donor"))["hr_lang"].to_list() == ["h0"]
+    assert ranked["pooled_rate"][0] == pytest.approx(100 / 320)
+    from scipy import stats
+
+    p = stats.binom.sf(ranked["n_improved"].to_numpy() - 1, 40, 100 / 320)
+    assert ranked["p_value"].to_list() == pytest.approx(list(p))
+    assert ranked["q_value"].to_list() == pytest.approx(list(stats.false_discovery_control(p)))
+
+
+def test_significance_column_replaces_the_raw_count_when_present() -> None:
+    """With ``significant_final`` the tested count is the significant improvements; the raw count stays;
+    an all-null column (an imported matrix) falls back to the raw count."""
+    table = transfer_table(matrix())
+    marked = table.with_columns(significant_final=(pl.col("hr_lang") == "spa") & (pl.col("lr_lang") != "nci"))
+    ranked = donors(marked, at="final")
+    spa = ranked.filter(pl.col("hr_lang") == "spa").row(0, named=True)
+    assert (spa["n_improved"], spa["n_significant"], spa["count_basis"]) == (3, 2, "significant")
+    assert spa["pooled_rate"] == pytest.approx(2 / 12)
+    assert ranked.filter(pl.col("hr_lang") == "eng")["n_significant"].item() == 0
+    unknown = table.with_columns(significant_final=pl.lit(None, dtype=pl.Boolean))
+    assert donors(unknown, at="final")["count_basis"].unique().to_list() == ["raw"]
 
 
 def test_correlations_known_values() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from xlt.analysis.features import pair_features
 from xlt.analysis.overlap import overlap_from_counts, subtoken_overlap
 from xlt.analysis.pipeline import AnalysisOptions, AnalysisReport, analyze_workspace, rank_for
-from xlt.analysis.published import import_published
+from xlt.analysis.published import import_overlap, import_published
 from xlt.analysis.ranking import evaluate_ranker, ndcg_at_k, rank_donors
 from xlt.analysis.transfer import correlations, donors, recipients
 from xlt.analysis.typology import typology_distances
@@ -23,6 +23,7 @@ __all__ = [
     "correlations",
     "donors",
     "evaluate_ranker",
+    "import_overlap",
     "import_published",
     "ndcg_at_k",
     "overlap_from_counts",

@@ -26,7 +26,8 @@ def pair_features(
     """
     frame = pairs.select(PAIR).unique().sort(PAIR)
     if overlap is not None and not overlap.is_empty():
-        frame = frame.join(overlap.select(PAIR + list(OVERLAP_FEATURES)), on=PAIR, how="left")
+        present = [c for c in OVERLAP_FEATURES if c in overlap.columns]  # an imported one: tokens only
+        frame = frame.join(overlap.select(PAIR + present), on=PAIR, how="left")
     if typology is not None and not typology.is_empty():
         frame = frame.join(typology, on=PAIR, how="left")
     if languages is not None and {"iso3", "tokens"} <= set(languages.columns):

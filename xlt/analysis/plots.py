@@ -1,12 +1,11 @@
-"""PNG figures of the analysis (matplotlib, Agg backend): heatmaps, forgetting curves, donor/recipient bars.
+"""Figures of the analysis (matplotlib, Agg backend): forgetting curves, donor/recipient bars, and the
+helpers the heatmaps (:mod:`xlt.analysis.heatmap`) share. PNG, PDF or SVG.
 
-Figures grow with the number of languages (about 0.45 inch per row/column) and label every tick with the
-display name and code, rotated, so that matrices of dozens of languages stay readable.
+Tick labels carry the display name and the code; figures grow with the number of languages.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +14,11 @@ import polars as pl
 
 from xlt.workspace import atomic_open
 
-CELL_INCH = 0.45  # per heatmap row/column: room for a two-decimal annotation and a rotated label
-MAX_ANNOTATED = 30  # above this many columns, cell numbers become unreadable: colours only
+DPI = 150  # PNG resolution: tick labels of 5 pt stay readable when printed at 100 %
+BARS_TOP = 30  # bars shown when no --top is given: the tail of 200 donors is noise around zero
 
 
-def _pyplot() -> Any:
+def pyplot() -> Any:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -36,68 +35,27 @@ def label(iso3: str) -> str:
     return f"{name} ({iso3})" if name != iso3 else iso3
 
 
-def _save(fig: Any, path: Path) -> Path:
-    with atomic_open(path, "wb") as handle:
-        fig.savefig(handle, format="png", dpi=110, bbox_inches="tight")
-    _pyplot().close(fig)
+def save(fig: Any, path: Path, fmt: str = "png") -> Path:
+    """Write the figure as `path` + ".`fmt`" and close it."""
+    import matplotlib
+
+    path = path.parent / f"{path.name}.{fmt}"  # not with_suffix: "Dr. Foo" has a dot
+    # SVG and PDF keep text as text (editable, searchable in a paper's figure), not as outlines
+    text = {"svg.fonttype": "none", "pdf.fonttype": 42}
+    with matplotlib.rc_context(text), atomic_open(path, "wb") as handle:
+        fig.savefig(handle, format=fmt, dpi=DPI, bbox_inches="tight")
+    pyplot().close(fig)
     return path
 
 
-def heatmap(
-    frame: pl.DataFrame,
-    value: str,
-    path: Path,
-    title: str,
-    diverging: bool = False,
-    rows: str = "hr_lang",
-    cols: str = "lr_lang",
+def forgetting_curves(
+    checkpoints: pl.DataFrame, zero_shot: pl.DataFrame, hr_lang: str, path: Path, fmt: str = "png"
 ) -> Path:
-    """Rows × columns heatmap of `value`; a diverging colormap centred at 0 when `diverging`."""
-    plt = _pyplot()
-    from matplotlib.colors import TwoSlopeNorm
-
-    row_keys = sorted(frame[rows].unique().to_list())
-    col_keys = sorted(frame[cols].unique().to_list())
-    grid = np.full((len(row_keys), len(col_keys)), np.nan)
-    r_index = {k: i for i, k in enumerate(row_keys)}
-    c_index = {k: i for i, k in enumerate(col_keys)}
-    for r, c, v in frame.select(rows, cols, pl.col(value).cast(pl.Float64)).iter_rows():
-        if v is not None:
-            grid[r_index[r], c_index[c]] = v
-    width = max(6.0, 3.0 + CELL_INCH * len(col_keys))
-    height = max(4.0, 2.5 + CELL_INCH * len(row_keys))
-    fig, ax = plt.subplots(figsize=(width, height))
-    finite = grid[np.isfinite(grid)]
-    if diverging:
-        bound = float(np.max(np.abs(finite))) if finite.size else 1.0
-        bound = bound or 1.0
-        image = ax.imshow(grid, cmap="RdBu", norm=TwoSlopeNorm(0.0, -bound, bound), aspect="auto")
-    else:
-        image = ax.imshow(grid, cmap="viridis", aspect="auto")
-    fig.colorbar(image, ax=ax, label=value, shrink=0.8)
-    ax.set_xticks(range(len(col_keys)), [label(k) for k in col_keys], rotation=60, ha="right", fontsize=8)
-    ax.set_yticks(range(len(row_keys)), [label(k) for k in row_keys], fontsize=8)
-    ax.set_xlabel("low-resource (evaluated) language" if cols == "lr_lang" else cols)
-    ax.set_ylabel("high-resource (pretraining) language" if rows == "hr_lang" else rows)
-    ax.set_title(title)
-    if len(col_keys) <= MAX_ANNOTATED:
-        for (i, j), v in np.ndenumerate(grid):
-            if np.isfinite(v):
-                # white on the saturated ends of RdBu, on the dark (low) end of viridis
-                shade = image.norm(v)
-                dark = abs(shade - 0.5) > 0.3 if diverging else shade < 0.5
-                ax.text(
-                    j, i, f"{v:.2f}", ha="center", va="center", fontsize=6, color="white" if dark else "black"
-                )
-    return _save(fig, path)
-
-
-def forgetting_curves(checkpoints: pl.DataFrame, zero_shot: pl.DataFrame, hr_lang: str, path: Path) -> Path:
     """Perplexity against step for every LR language of one HR language, with the zero-shot line.
 
     `checkpoints`: per-checkpoint perplexity (run_id, hr_lang, step, lr_lang, perplexity); one line per run.
     """
-    plt = _pyplot()
+    plt = pyplot()
     part = checkpoints.filter(pl.col("hr_lang") == hr_lang)
     lrs = sorted(part["lr_lang"].unique().to_list())
     ncols = min(4, max(1, len(lrs)))
@@ -125,21 +83,66 @@ def forgetting_curves(checkpoints: pl.DataFrame, zero_shot: pl.DataFrame, hr_lan
         fig.legend(handles, names, loc="lower center", ncol=min(6, len(handles)), fontsize=7)
     fig.suptitle(f"Pretraining on {label(hr_lang)}: LR perplexity by step")
     fig.tight_layout(rect=(0, 0.06, 1, 1))
-    return _save(fig, path)
+    return save(fig, path, fmt)
+
+
+def _significance(q: float | None, flagged: bool) -> str:
+    if q is None or not np.isfinite(q):
+        return ""
+    return f"q={q:.2g}" + (" ★" if flagged else "")
 
 
 def bars(
-    frame: pl.DataFrame, key: str, value: str, path: Path, title: str, highlight: str | None = None
+    frame: pl.DataFrame,
+    key: str,
+    path: Path,
+    title: str,
+    flag: str,
+    top: int | None = None,
+    fmt: str = "png",
 ) -> Path:
-    """Horizontal bars of `value` per `key` in the frame's order, first on top."""
-    plt = _pyplot()
-    keys: Sequence[str] = frame[key].to_list()
-    values = frame[value].cast(pl.Float64).to_numpy()
-    colors = ["tab:orange" if h else "tab:blue" for h in frame[highlight].to_list()] if highlight else None
-    fig, ax = plt.subplots(figsize=(7.0, max(2.5, 1.2 + 0.3 * len(keys))))
-    ax.barh(range(len(keys)), values, color=colors)
-    ax.set_yticks(range(len(keys)), [label(k) for k in keys], fontsize=8)
+    """The first `top` rows of a donors/recipients table as horizontal bars of ``n_improved`` (first on
+    top), the count the pooled rate predicts as a tick, the BH q-value beside each bar, ★ and orange
+    where `flag` (q below the table's ``alpha``). An empty finding (nobody improved anything) is
+    written on the figure."""
+    plt = pyplot()
+    shown = frame.head(top or BARS_TOP)
+    keys = shown[key].to_list()
+    counts = shown["n_improved"].cast(pl.Float64).to_numpy()
+    flags = shown[flag].fill_null(False).to_list()
+    fig, ax = plt.subplots(figsize=(7.5, max(2.6, 1.4 + 0.22 * len(keys))))
+    ax.barh(range(len(keys)), counts, color=["tab:orange" if f else "tab:blue" for f in flags], height=0.7)
+    if "expected" in shown.columns:
+        ax.scatter(shown["expected"].to_numpy(), range(len(keys)), marker="|", s=120, color="black",
+                   zorder=3, label="expected at the pooled rate")  # fmt: skip
+    limit = max(float(counts.max()) if counts.size else 0.0, 1.0)
+    expected = shown["expected"].to_numpy() if "expected" in shown.columns else np.zeros(len(keys))
+    for i, q in enumerate(shown["q_value"].to_list() if "q_value" in shown.columns else []):
+        ax.text(
+            max(counts[i], expected[i]) + limit * 0.012,
+            i,
+            _significance(q, flags[i]),
+            va="center",
+            fontsize=6,
+        )
+    ax.set_xlim(0, limit * 1.18)
+    ax.set_yticks(range(len(keys)), [label(k) for k in keys], fontsize=7 if len(keys) <= 40 else 5.5)
     ax.invert_yaxis()
-    ax.set_xlabel(value)
-    ax.set_title(title)
-    return _save(fig, path)
+    basis = shown["count_basis"][0] if "count_basis" in shown.columns and shown.height else "raw"
+    significant = basis == "significant"
+    if key == "hr_lang":
+        what = "LR languages " + ("significantly improved" if significant else "pushed below zero-shot")
+    else:
+        what = "HR donors that " + ("significantly improve it" if significant else "push it below zero-shot")
+    ax.set_xlabel(what, fontsize=8)
+    rate = float(shown["pooled_rate"][0]) if "pooled_rate" in shown.columns and shown.height else 0.0
+    alpha = float(shown["alpha"][0]) if "alpha" in shown.columns and shown.height else 0.05
+    test = f"one-sided binomial test vs pooled rate {rate:.2f}, BH q < {alpha:g}: ★"
+    ax.set_title(f"{title}: top {len(keys)} of {frame.height}\n{test}", fontsize=9)
+    if not counts.size or counts.max() == 0:
+        ax.text(0.5, 0.5, f"Empty finding: no {'donor' if key == 'hr_lang' else 'recipient'} improved "
+                "(no cell below zero-shot perplexity)", transform=ax.transAxes, ha="center",
+                va="center", fontsize=10, color="firebrick", wrap=True)  # fmt: skip
+    elif "expected" in shown.columns:
+        ax.legend(loc="lower right", fontsize=7)
+    return save(fig, path, fmt)

@@ -1,9 +1,16 @@
-"""Import a perplexity matrix produced elsewhere (e.g. a paper's table) into xlt's long results format.
+"""Import matrices produced elsewhere (a paper's tables) into xlt's formats.
 
-Input: a wide CSV (first column the HR language, one column per LR language, cells perplexities; empty
-cells are skipped) and the zero-shot perplexities, as JSON ``{LR: {"zero_shot": value, ...}}`` (or
-``{LR: value}``) or a CSV with columns ``lr,zero_shot``. Output rows follow ARCHITECTURE.md: run_id
-``published`` with checkpoint ``final`` for the matrix, run_id ``base`` (checkpoint ``base``) for zero-shot.
+* A **perplexity matrix**: a wide CSV (first column the HR language, one column per LR language, cells
+  perplexities; empty cells are skipped) and the zero-shot perplexities, as JSON
+  ``{LR: {"zero_shot": value, ...}}`` (or ``{LR: value}``) or a CSV with columns ``lr,zero_shot``.
+  Output rows follow ARCHITECTURE.md: run_id ``published`` with checkpoint ``final`` for the matrix,
+  run_id ``base`` (checkpoint ``base``) for zero-shot.
+* An **overlap matrix** of the same shape: the share of each LR corpus's tokens found in the HR corpus
+  (0..1; percentages are recognised), stored as ``analysis/overlap_imported.parquet`` and used as the
+  ``overlap_tokens`` feature by the correlations and the ranker.
+
+Languages are read names first (:mod:`xlt.analysis.wide`); the matrix is sanity-checked
+(:mod:`xlt.analysis.import_checks`).
 """
 
 from __future__ import annotations
@@ -13,10 +20,14 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
+from xlt.analysis.import_checks import matrix_warnings, nan_cells, repeated_rows
+from xlt.analysis.wide import Names, listed, read_csv_cells, read_wide
 from xlt.contracts.perplexity import RESULT_SCHEMA
-from xlt.errors import InputError
+from xlt.errors import InputError, UsageError
+from xlt.languages import NameOverrides
 
 PUBLISHED_RUN = "published"
 SCHEMA = RESULT_SCHEMA  # the long results format of results/perplexity.parquet
@@ -24,11 +35,14 @@ SCHEMA = RESULT_SCHEMA  # the long results format of results/perplexity.parquet
 
 @dataclass
 class Imported:
-    """The long table and what could not be resolved (kept under its given name)."""
+    """What was imported, and what could not be resolved (kept under its given name) or looks wrong."""
 
-    table: pl.DataFrame
+    table: pl.DataFrame | None = None  # long results rows
+    overlap: pl.DataFrame | None = None  # hr_lang, lr_lang, overlap_tokens, source
     unknown: list[str] = field(default_factory=list)
     missing_zero_shot: list[str] = field(default_factory=list)
+    checks: list[str] = field(default_factory=list)
+    notes: dict[str, str] = field(default_factory=dict)
 
     @property
     def warnings(self) -> list[str]:
@@ -42,52 +56,39 @@ class Imported:
             out.append(
                 "no zero-shot perplexity (their gains stay null): " + ", ".join(self.missing_zero_shot)
             )
-        return out
-
-
-class _Names:
-    """Resolve names to ISO 639-3 with the registry; remember what it cannot resolve."""
-
-    def __init__(self) -> None:
-        self.unknown: list[str] = []
-
-    def __call__(self, name: str) -> str:
-        from xlt.languages import lookup
-
-        text = str(name).strip()
-        found = lookup(text)
-        if found is None:
-            if text not in self.unknown:
-                self.unknown.append(text)
-            return text
-        return found.iso3
+        return out + self.checks
 
 
 def _number(value: object, where: str) -> float | None:
+    """A cell as a float; None for an empty or NaN cell; InputError for text that is not a number."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     try:
         number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"{where}: {value!r} is not a number", hint="cells must be perplexities") from exc
-    if math.isnan(number):
-        return None
-    if number <= 0 or math.isinf(number):
+    except (TypeError, ValueError):
+        raise InputError(f"{where}: {value!r} is not a number", hint="cells must be numbers") from None
+    return None if math.isnan(number) else number
+
+
+def _perplexity(value: object, where: str) -> float | None:
+    number = _number(value, where)
+    if number is not None and (number <= 0 or math.isinf(number)):
         raise InputError(f"{where}: perplexity {value!r} is not positive and finite", hint="fix the cell")
     return number
 
 
-def read_zero_shot(path: Path) -> dict[str, float]:
-    """{LR name: zero-shot perplexity} from JSON or a CSV with columns lr,zero_shot."""
+def read_zero_shot(path: Path, names: Names | None = None) -> dict[str, float]:
+    """{LR code (or name as written, if unresolved): zero-shot perplexity} from JSON or lr,zero_shot CSV."""
+    names = names or Names()
     if not path.is_file():
         raise InputError(f"zero-shot file not found: {path}", hint="pass --zero-shot with a JSON or CSV file")
     if path.suffix.lower() == ".json":
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise InputError(
                 f"{path} is not valid JSON: {exc}", hint='expected {"LR": {"zero_shot": 12.3}}'
-            ) from exc
+            ) from None
         if not isinstance(data, dict):
             raise InputError(
                 f"{path}: expected an object keyed by LR language", hint='{"LR": {"zero_shot": 1.0}}'
@@ -95,77 +96,149 @@ def read_zero_shot(path: Path) -> dict[str, float]:
         out: dict[str, float] = {}
         for lang, entry in data.items():
             value = entry.get("zero_shot") if isinstance(entry, dict) else entry
-            number = _number(value, f"{path} [{lang}]")
+            number = _perplexity(value, f"{path} [{lang}]")
             if number is not None:
-                out[str(lang)] = number
+                out[names(lang)] = number
         return out
-    frame = pl.read_csv(path, infer_schema=False)
+    frame = read_csv_cells(path, "zero-shot file")
     cols = {c.strip().lower(): c for c in frame.columns}
-    if "zero_shot" not in cols or len(frame.columns) < 2:
+    if "zero_shot" not in cols:
         raise InputError(f"{path}: expected columns lr,zero_shot", hint="or give a JSON file")
     lang_col = cols.get("lr") or cols.get("lr_lang") or frame.columns[0]
     zs = cols["zero_shot"]
     return {
-        str(row[lang_col]): n
+        names(row[lang_col]): n
         for i, row in enumerate(frame.iter_rows(named=True))
-        if (n := _number(row[zs], f"{path} row {i + 2}")) is not None
+        if row[lang_col] and (n := _perplexity(row[zs], f"{path} row {i + 2}")) is not None
     }
 
 
+def _rows(
+    hr: list[str | None], lr: list[str], ppl: np.ndarray, run: str, model: str, seed: int
+) -> pl.DataFrame:
+    base = run == "base"
+    return pl.DataFrame(
+        {
+            "run_id": [run] * len(lr),
+            "hr_lang": hr,
+            "checkpoint": ["base" if base else "final"] * len(lr),
+            "step": [0 if base else None] * len(lr),
+            "lr_lang": lr,
+            "perplexity": ppl,
+            "loss": np.log(ppl),
+            "n_tokens": [None] * len(lr),
+            "model": [model] * len(lr),
+            "eval_seed": [seed] * len(lr),
+        },
+        schema=SCHEMA,
+    )
+
+
 def import_published(
-    wide_csv: Path, zero_shot: Path, model: str = PUBLISHED_RUN, eval_seed: int = 0
+    wide_csv: Path,
+    zero_shot: Path,
+    model: str = PUBLISHED_RUN,
+    eval_seed: int = 0,
+    overrides: NameOverrides | None = None,
 ) -> Imported:
     """The published matrix + zero-shot as long perplexity rows (see module docstring)."""
-    if not wide_csv.is_file():
-        raise InputError(f"matrix file not found: {wide_csv}", hint="pass a wide CSV: HR column, one per LR")
-    frame = pl.read_csv(wide_csv, infer_schema=False)
-    if len(frame.columns) < 2 or frame.is_empty():
-        raise InputError(
-            f"{wide_csv}: expected an HR column and at least one LR column", hint="check the CSV"
-        )
-    names = _Names()
-    hr_col, lr_cols = frame.columns[0], frame.columns[1:]
-    rows: list[dict[str, object]] = []
-
-    def row(run: str, hr: str | None, checkpoint: str, lr: str, ppl: float) -> dict[str, object]:
-        return {
-            "run_id": run, "hr_lang": hr, "checkpoint": checkpoint, "step": None, "lr_lang": lr,
-            "perplexity": ppl, "loss": math.log(ppl), "n_tokens": None, "model": model,
-            "eval_seed": eval_seed,
-        }  # fmt: skip
-
-    for i, record in enumerate(frame.iter_rows(named=True)):
-        hr_name = record[hr_col]
-        if hr_name is None or not str(hr_name).strip():
-            continue
-        hr = names(hr_name)
-        for lr_name in lr_cols:
-            ppl = _number(record[lr_name], f"{wide_csv} row {i + 2}, column {lr_name}")
-            if ppl is not None:
-                rows.append(row(PUBLISHED_RUN, hr, "final", names(lr_name), ppl))
-    for lr_name, ppl in read_zero_shot(zero_shot).items():
-        rows.append(row("base", None, "base", names(lr_name), ppl))
-    table = pl.DataFrame(rows, schema=SCHEMA).with_columns(
-        pl.when(pl.col("run_id") == "base").then(0).otherwise(pl.col("step")).alias("step")
+    names = Names(overrides)
+    wide = read_wide(wide_csv, names, _perplexity, "matrix file")
+    zs = read_zero_shot(zero_shot, names)
+    cells = wide.long("perplexity")
+    table = pl.concat(
+        [
+            _rows(
+                cells["hr_lang"].to_list(),
+                cells["lr_lang"].to_list(),
+                cells["perplexity"].to_numpy(),
+                PUBLISHED_RUN,
+                model,
+                eval_seed,
+            ),
+            _rows(
+                [None] * len(zs),
+                list(zs),
+                np.array(list(zs.values()), dtype=np.float64),
+                "base",
+                model,
+                eval_seed,
+            ),
+        ]
     )
-    trained = set(table.filter(pl.col("run_id") != "base")["lr_lang"])
-    with_zs = set(table.filter(pl.col("run_id") == "base")["lr_lang"])
-    return Imported(table, names.unknown, sorted(trained - with_zs))
+    trained = set(cells["lr_lang"].to_list())
+    return Imported(
+        table, None, names.unknown, sorted(trained - set(zs)), matrix_warnings(wide, zs), names.notes
+    )
 
 
-def import_into(target: Path, wide_csv: Path, zero_shot: Path | None, force: bool = False) -> Imported:
-    """Import a published matrix (:func:`import_published`) and write it to `target` (a results file).
+def _share(value: object, where: str) -> float | None:
+    number = _number(value, where)
+    if number is not None and not 0 <= number <= 100:
+        raise InputError(f"{where}: overlap {value!r} is not a share (0..1) or a percentage", hint="fix it")
+    return number
 
-    Refuses to replace an existing file without `force`, and needs the zero-shot perplexities: gains are
-    measured against them.
+
+def import_overlap(path: Path, overrides: NameOverrides | None = None) -> Imported:
+    """A wide HR × LR overlap matrix as (hr_lang, lr_lang, overlap_tokens, source) rows."""
+    names = Names(overrides)
+    wide = read_wide(path, names, _share, "overlap file")
+    checks = [w for w in (repeated_rows(wide), nan_cells(wide)) if w]
+    finite = wide.values[np.isfinite(wide.values)]
+    if finite.size and finite.max() > 1:
+        wide.values = wide.values / 100
+        checks.append(f"{path}: values up to {finite.max():g} read as percentages (divided by 100)")
+    frame = wide.long("overlap_tokens").with_columns(source=pl.lit(str(path)))
+    return Imported(None, frame, names.unknown, [], checks, names.notes)
+
+
+def import_into(
+    target: Path,
+    wide_csv: Path | None,
+    zero_shot: Path | None,
+    force: bool = False,
+    overlap: Path | None = None,
+    overlap_target: Path | None = None,
+    overrides: NameOverrides | None = None,
+) -> Imported:
+    """Import a published matrix (:func:`import_published`) into `target` (a results file) and/or an
+    overlap matrix (:func:`import_overlap`) into `overlap_target`.
+
+    Refuses to replace an existing file without `force`; a matrix needs its zero-shot perplexities.
     """
     from xlt.contracts.perplexity import write_results
-    from xlt.errors import UsageError
+    from xlt.workspace import write_parquet
 
-    if zero_shot is None:
+    if wide_csv is None and overlap is None:
+        raise UsageError("nothing to import", "give a MATRIX.csv (with --zero-shot) and/or --overlap FILE")
+    if wide_csv is not None and zero_shot is None:
         raise UsageError("gains need the zero-shot perplexities", "add --zero-shot ZS.json (or ZS.csv)")
-    if target.exists() and not force:
-        raise UsageError(f"{target} exists", "add --force to replace it, or --out another file")
-    imported = import_published(wide_csv, zero_shot)
-    write_results(imported.table, target)
+    for path, given in ((target, wide_csv), (overlap_target, overlap)):
+        if given is not None and path is not None and path.exists() and not force:
+            raise UsageError(f"{path} exists", "add --force to replace it, or --out another file")
+    imported = Imported()
+    if wide_csv is not None and zero_shot is not None:
+        imported = import_published(wide_csv, zero_shot, overrides=overrides)
+    if overlap is not None and overlap_target is not None:
+        shares = import_overlap(overlap, overrides)
+        imported.overlap = shares.overlap
+        imported.unknown += [n for n in shares.unknown if n not in imported.unknown]
+        imported.checks += shares.checks + _coverage(imported, overlap)
+        imported.notes.update(shares.notes)
+    if imported.table is not None:
+        write_results(imported.table, target)
+    if imported.overlap is not None and overlap_target is not None:
+        write_parquet(imported.overlap, overlap_target)
     return imported
+
+
+def _coverage(imported: Imported, path: Path) -> list[str]:
+    """A warning when the overlap matrix lacks pairs of the perplexity matrix."""
+    if imported.table is None or imported.overlap is None:
+        return []
+    cells = imported.table.filter(pl.col("run_id") == PUBLISHED_RUN).select("hr_lang", "lr_lang")
+    lacking = cells.join(imported.overlap, on=["hr_lang", "lr_lang"], how="anti")
+    if lacking.is_empty():
+        return []
+    pairs = [f"{h}/{r}" for h, r in lacking.head(5).iter_rows()]
+    return [f"{path}: no overlap for {lacking.height} of {cells.height} matrix cells ({listed(pairs)})"]

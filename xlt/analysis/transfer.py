@@ -19,45 +19,85 @@ from xlt.contracts.views import PAIR
 DEFAULT_GAINS = ("rel_gain_best", "rel_gain_final")
 
 
+def significance_column(transfer: pl.DataFrame, at: str) -> str | None:
+    """``significant_<at>`` when the table carries it with at least one value (True: the paired-bootstrap
+    95 % interval of the log gain lies above 0); None for imported matrices, which have no intervals."""
+    name = f"significant_{at}"
+    if name not in transfer.columns or transfer.schema[name] != pl.Boolean:
+        return None
+    return name if transfer[name].drop_nulls().len() else None
+
+
+def binomial_q(counts: np.ndarray, totals: np.ndarray, rate: float) -> tuple[np.ndarray, np.ndarray]:
+    """One-sided binomial p-value of each count against the pooled rate, P(X ≥ count | n, rate), and the
+    Benjamini–Hochberg q-values across them."""
+    from scipy import stats
+
+    if counts.size == 0:
+        return np.zeros(0), np.zeros(0)
+    p = stats.binom.sf(counts - 1, totals, rate) if 0 < rate < 1 else np.ones(counts.size)
+    p = np.clip(np.nan_to_num(p, nan=1.0), 0.0, 1.0)
+    return p, stats.false_discovery_control(p, method="bh")
+
+
 def _rank_by_improvement(
-    transfer: pl.DataFrame, by: str, other: str, at: str, super_share: float, noun: str
+    transfer: pl.DataFrame, by: str, other: str, at: str, alpha: float, noun: str
 ) -> pl.DataFrame:
     gain = pl.col(f"gain_{at}")
+    signif = significance_column(transfer, at)
+    hit = pl.col(signif).fill_null(False) & (gain > 0) if signif else gain > 0
     ranked = (
         transfer.filter(gain.is_not_null())
         .group_by(by)
         .agg(
             **{f"n_{other}": pl.len()},
             n_improved=(gain > 0).sum(),
+            n_significant=hit.sum() if signif else pl.lit(None, dtype=pl.UInt32),
+            _tested=hit.sum(),
             improved=pl.col(other).filter(gain > 0).sort(),
-            mean_rel_gain=pl.col(f"rel_gain_{at}").mean(),
+            median_log_gain=pl.col(f"log_gain_{at}").median(),
             median_rel_gain=pl.col(f"rel_gain_{at}").median(),
             mean_log_gain=pl.col(f"log_gain_{at}").mean(),
         )
         .with_columns(share_improved=pl.col("n_improved") / pl.col(f"n_{other}"))
-        .sort(["n_improved", "mean_rel_gain", by], descending=[True, True, False])
+        .sort(["n_improved", "median_log_gain", by], descending=[True, True, False], nulls_last=True)
         .with_row_index("rank", offset=1)
-        .with_columns(
-            pl.col("improved").list.join(","),
-            (pl.col("share_improved") >= super_share).alias(f"super_{noun}"),
-            pl.lit(at).alias("checkpoint"),
-        )
     )
-    return ranked.with_columns(pl.col("rank").cast(pl.Int64))
+    totals = ranked[f"n_{other}"].to_numpy().astype(np.int64)
+    tested = ranked["_tested"].to_numpy().astype(np.int64)
+    rate = float(tested.sum() / totals.sum()) if totals.sum() else 0.0
+    p, q = binomial_q(tested, totals, rate)
+    return ranked.drop("_tested").with_columns(
+        pl.col("rank").cast(pl.Int64),
+        pl.col("improved").list.join(","),
+        pl.col("n_significant").cast(pl.Int64),
+        count_basis=pl.lit("significant" if signif else "raw"),
+        pooled_rate=pl.lit(rate),
+        expected=pl.col(f"n_{other}") * rate,
+        p_value=pl.Series(p, dtype=pl.Float64),
+        q_value=pl.Series(q, dtype=pl.Float64),
+        **{f"super_{noun}": pl.Series(q < alpha, dtype=pl.Boolean)},
+        alpha=pl.lit(alpha),
+        checkpoint=pl.lit(at),
+    )
 
 
-def donors(transfer: pl.DataFrame, at: str = "final", super_share: float = 0.75) -> pl.DataFrame:
-    """HR languages ranked by how many LR languages they push below zero-shot perplexity.
+def donors(transfer: pl.DataFrame, at: str = "final", alpha: float = 0.05) -> pl.DataFrame:
+    """HR languages ranked by how many LR languages they push below zero-shot perplexity (the study's
+    count, ``n_improved``; ties by the median log gain).
 
-    ``super_donor``: improves at least `super_share` of the LR languages it was evaluated on (a threshold
-    of ours: the paper names super donors without fixing one). `at` is ``final`` or ``best`` checkpoint.
+    ``super_donor``: the donor's count is above what the pooled improvement rate predicts, by a
+    one-sided binomial test (``p_value``) with Benjamini–Hochberg across donors (``q_value`` < `alpha`).
+    When the table carries ``significant_<at>`` (bootstrap intervals), the tested count is
+    ``n_significant`` (improvements whose interval is above 0) and the rate is pooled over those;
+    ``count_basis`` says which. `at` is the ``final`` or ``best`` checkpoint.
     """
-    return _rank_by_improvement(transfer, "hr_lang", "lr_lang", at, super_share, "donor")
+    return _rank_by_improvement(transfer, "hr_lang", "lr_lang", at, alpha, "donor")
 
 
-def recipients(transfer: pl.DataFrame, at: str = "final", super_share: float = 0.75) -> pl.DataFrame:
+def recipients(transfer: pl.DataFrame, at: str = "final", alpha: float = 0.05) -> pl.DataFrame:
     """LR languages ranked by how many HR languages improve them (``super_recipient`` as for donors)."""
-    return _rank_by_improvement(transfer, "lr_lang", "hr_lang", at, super_share, "recipient")
+    return _rank_by_improvement(transfer, "lr_lang", "hr_lang", at, alpha, "recipient")
 
 
 EXACT_MAX_N = 7  # up to 7! = 5,040 orderings, exact permutation p-values are cheap

@@ -30,8 +30,15 @@ def _pairs(features: pl.DataFrame, transfer: pl.DataFrame, gain: str) -> tuple[p
     return frame, columns
 
 
-def _settings(k: int, seed: int) -> RankerSettings:
-    return RankerSettings(k=k, seed=seed)
+# above this many LR languages, hold out groups of them rather than one at a time (RankerSettings.grouped):
+# in 5 groups (5·6/2 + 5 + 1 = 21 LightGBM fits instead of ~3 per LR language), so that `analyze` on a
+# 200 × 50 matrix stays under 30 s on 2 cores (benchmarks/bench_analyze.py)
+GROUPED_ABOVE = 20
+
+
+def _settings(k: int, seed: int, n_targets: int = 0) -> RankerSettings:
+    grouped = n_targets > GROUPED_ABOVE
+    return RankerSettings(k=k, seed=seed, grouped=grouped, folds=5 if grouped else RankerSettings.folds)
 
 
 def ranking_result(
@@ -46,7 +53,8 @@ def ranking_result(
             f"leave-one-out ranking needs 2+ LR languages with 2+ donors each, found {found}",
             hint="evaluate more LR languages, or more HR runs",
         )
-    return rank_table(frame, "lr_lang", "hr_lang", "gain", columns, _settings(k, seed))
+    settings = _settings(k, seed, frame["lr_lang"].n_unique())
+    return rank_table(frame, "lr_lang", "hr_lang", "gain", columns, settings)
 
 
 def evaluate_ranker(

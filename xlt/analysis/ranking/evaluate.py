@@ -93,8 +93,8 @@ def _evaluate(qs: Queries, cross: CrossFit) -> tuple[pl.DataFrame, dict[int, tup
         labels = cross.labels[qs.rows(t)]
         scores, weight = cross.rank(t)
         ranked[t] = (scores, weight)
-        _, plain = cross.model("lambdarank", frozenset({t}))
-        prior = cross.prior(frozenset({t}))[qs.cand[qs.rows(t)]]
+        _, plain = cross.model("lambdarank", cross.held_out(t))
+        prior = cross.prior(cross.held_out(t))[qs.cand[qs.rows(t)]]
         row: dict[str, object] = {
             qs.target_col: qs.targets[t],
             "n_candidates": qs.rows(t).stop - qs.rows(t).start,

@@ -25,9 +25,20 @@ MaxLinesOpt = Annotated[
     int | None, typer.Option("--max-lines", help="Lines per language tokenized for overlap.")
 ]
 AtOpt = Annotated[At, typer.Option("--at", help="Checkpoint that ranks donors/recipients: final or best.")]
-SuperOpt = Annotated[
-    float, typer.Option("--super-share", help="Share of partners improved to count as super donor/recipient.")
+AlphaOpt = Annotated[
+    float,
+    typer.Option(
+        "--alpha", help="BH q-value below which a donor/recipient is flagged super (binomial test)."
+    ),
 ]
+TopOpt = Annotated[
+    int | None,
+    typer.Option("--top", help="Plot only the N best donors (heatmap rows) and bars; default: all / 30."),
+]
+OrderOpt = Annotated[
+    str, typer.Option("--order", help="Heatmap rows/columns by rank (donor, recipient), cluster or name.")
+]
+FormatOpt = Annotated[str, typer.Option("--format", help="Figure format: png, pdf or svg.")]
 ModelOpt = Annotated[
     str | None, typer.Option("--model", help="Base model whose runs to analyse (results `model` column).")
 ]

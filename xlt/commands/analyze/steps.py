@@ -6,7 +6,19 @@ import typer
 
 from xlt.analysis.pipeline import STEPS
 from xlt.commands._common import ForceOpt, HrListOpt, LrListOpt, console
-from xlt.commands.analyze import AtOpt, D, MaxLinesOpt, ModelOpt, SuperOpt, TokenizerOpt, _run, app
+from xlt.commands.analyze import (
+    AlphaOpt,
+    AtOpt,
+    D,
+    FormatOpt,
+    MaxLinesOpt,
+    ModelOpt,
+    OrderOpt,
+    TokenizerOpt,
+    TopOpt,
+    _run,
+    app,
+)
 
 
 @app.command("all")
@@ -17,16 +29,19 @@ def analyze_all(
     tokenizer: TokenizerOpt = D.tokenizer,
     max_lines: MaxLinesOpt = D.max_lines,
     at: AtOpt = D.at,
-    super_share: SuperOpt = D.super_share,
+    alpha: AlphaOpt = D.alpha,
     force: ForceOpt = False,
     model: ModelOpt = D.model,
+    top: TopOpt = D.top,
+    order: OrderOpt = D.order,
+    fmt: FormatOpt = D.format,
 ) -> None:
     """Run every analysis whose inputs exist (missing ones become warnings) and write analysis/.
 
     Example: xlt analyze all --at best
     """
     _run(ctx, STEPS, hr=hr, lr=lr, tokenizer=tokenizer, max_lines=max_lines, at=at,
-         super_share=super_share, force=force, model=model)  # fmt: skip
+         alpha=alpha, force=force, model=model, top=top, order=order, format=fmt)  # fmt: skip
 
 
 @app.command("overlap")
@@ -62,7 +77,7 @@ def typology(ctx: typer.Context, hr: HrListOpt = None, lr: LrListOpt = None, for
 def transfer(
     ctx: typer.Context,
     at: AtOpt = D.at,
-    super_share: SuperOpt = D.super_share,
+    alpha: AlphaOpt = D.alpha,
     hr: HrListOpt = None,
     lr: LrListOpt = None,
     model: ModelOpt = D.model,
@@ -71,13 +86,20 @@ def transfer(
 
     Example: xlt analyze transfer --at best
     """
-    _run(ctx, ("transfer",), at=at, super_share=super_share, hr=hr, lr=lr, model=model)
+    _run(ctx, ("transfer",), at=at, alpha=alpha, hr=hr, lr=lr, model=model)
 
 
 @app.command("plots")
-def plots(ctx: typer.Context) -> None:
-    """Heatmaps (gain, overlap), forgetting curves and donor/recipient bars as PNG in analysis/.
+def plots(
+    ctx: typer.Context,
+    hr: HrListOpt = None,
+    lr: LrListOpt = None,
+    top: TopOpt = D.top,
+    order: OrderOpt = D.order,
+    fmt: FormatOpt = D.format,
+) -> None:
+    """Heatmaps of ln(ppl / zero-shot) and overlap, donor/recipient bars, forgetting curves in analysis/.
 
-    Example: xlt analyze plots
+    Example: xlt analyze plots --top 40 --order cluster --format pdf
     """
-    _run(ctx, ("plots",))
+    _run(ctx, ("plots",), hr=hr, lr=lr, top=top, order=order, format=fmt)

@@ -23,15 +23,22 @@ def fmt(value: object, digits: int = 3) -> str:
 
 
 def ranked_table(frame: pl.DataFrame, key: str, title: str, flag: str, top: int = 10) -> Table:
+    """The top rows of a donors/recipients table: the study's count, the binomial test, the median gain."""
     other = "n_lr_lang" if key == "hr_lang" else "n_hr_lang"
-    table = Table("#", "language", "improved", "share", "mean rel. gain", flag.replace("_", " "), title=title)
+    significant = "count_basis" in frame.columns and frame.height and frame["count_basis"][0] == "significant"
+    rate = frame["pooled_rate"][0] if "pooled_rate" in frame.columns and frame.height else None
+    title = f"{title}; super: count above the pooled rate {fmt(rate, 2)} (one-sided binomial, BH q)"
+    columns = ["#", "language", "improved", *(["significant"] if significant else []), "share"]
+    table = Table(*columns, "median log gain", "q", flag.replace("_", " "), title=title)
     for row in frame.head(top).iter_rows(named=True):
         table.add_row(
             str(row["rank"]),
             f"{name_of(row[key])} ({row[key]})",
             f"{row['n_improved']}/{row[other]}",
+            *([f"{row['n_significant']}/{row[other]}"] if significant else []),
             fmt(row["share_improved"], 2),
-            fmt(row["mean_rel_gain"]),
+            fmt(row["median_log_gain"]),
+            fmt(row["q_value"], 2),
             "★" if row[flag] else "",
         )
     return table

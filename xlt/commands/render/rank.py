@@ -19,10 +19,12 @@ def ranking_eval_table(evaluation: pl.DataFrame) -> Table:
     return table
 
 
-def donors_table(ranked: pl.DataFrame, lr_lang: str) -> Table:
-    """The predicted donors of one LR language, best first, beside what was observed."""
+def donors_table(ranked: pl.DataFrame, lr_lang: str, top: int = 20) -> Table:
+    """The `top` predicted donors of one LR language, best first, beside what was observed."""
     table = Table("#", "HR donor", "score", "observed gain", "observed rank", title=f"Donors for {lr_lang}")
-    for row in ranked.iter_rows(named=True):
+    if ranked.height > top:
+        table.caption = f"the {top} best of {ranked.height} candidates"
+    for row in ranked.head(top).iter_rows(named=True):
         table.add_row(
             str(row["predicted_rank"]), f"{name_of(row['hr_lang'])} ({row['hr_lang']})", fmt(row["score"]),
             fmt(row["observed_gain"]), fmt(row["observed_rank"]),
