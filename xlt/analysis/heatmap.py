@@ -85,8 +85,12 @@ def ordered(g: Grid, how: str, row_rank: Sequence[str] = (), col_rank: Sequence[
     if how == "cluster":
         bound = robust_bound(g.values)
         clipped = np.clip(g.values, -bound, bound)
-        rows, cols = _leaves(clipped), _leaves(clipped.T)
-        return Grid(g.values[np.ix_(rows, cols)], [g.rows[i] for i in rows], [g.cols[j] for j in cols])
+        row_order, col_order = _leaves(clipped), _leaves(clipped.T)
+        return Grid(
+            g.values[np.ix_(row_order, col_order)],
+            [g.rows[i] for i in row_order],
+            [g.cols[j] for j in col_order],
+        )
     if how == "rank":
         rows = [k for k in row_rank if k in set(g.rows)] + [k for k in g.rows if k not in set(row_rank)]
         cols = [k for k in col_rank if k in set(g.cols)] + [k for k in g.cols if k not in set(col_rank)]

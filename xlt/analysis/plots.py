@@ -41,7 +41,7 @@ def save(fig: Any, path: Path, fmt: str = "png") -> Path:
 
     path = path.parent / f"{path.name}.{fmt}"  # not with_suffix: "Dr. Foo" has a dot
     # SVG and PDF keep text as text (editable, searchable in a paper's figure), not as outlines
-    text = {"svg.fonttype": "none", "pdf.fonttype": 42}
+    text: dict[Any, Any] = {"svg.fonttype": "none", "pdf.fonttype": 42}
     with matplotlib.rc_context(text), atomic_open(path, "wb") as handle:
         fig.savefig(handle, format=fmt, dpi=DPI, bbox_inches="tight")
     pyplot().close(fig)

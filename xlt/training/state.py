@@ -19,8 +19,8 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from xlt.errors import TrainingError
 from xlt import faults
+from xlt.errors import TrainingError
 from xlt.workspace import atomic_write_text
 
 if TYPE_CHECKING:
