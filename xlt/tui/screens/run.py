@@ -4,28 +4,27 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from xlt.events import RunSummary
-from xlt.tui.data import RunFollower, RunProgress, RunRow, TuiConfig, format_eta, format_value
+from xlt.tui.data.formats import format_value
+from xlt.tui.data.runs import RunFollower, RunProgress, RunRow, format_eta
 from xlt.tui.messages import LoadFailed, RunProgressed
+from xlt.tui.screens.base import XltScreen
+from xlt.tui.screens.polling import READ_ERRORS, describe
 from xlt.tui.widgets.curve import Curve
 from xlt.tui.widgets.runs_table import STATUS_STYLE
 
-if TYPE_CHECKING:
-    from xlt.tui.app import XltApp
 
-
-class RunScreen(Screen):
+class RunScreen(XltScreen):
     """Follows `runs/<id>/events.jsonl` with an EventTail in a thread worker; curves grow as it grows."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,backspace", "app.pop_screen", "Back")]
@@ -36,10 +35,6 @@ class RunScreen(Screen):
         self.row = row
         self.progress: RunProgress | None = None
         self._stop = threading.Event()
-
-    @property
-    def config(self) -> TuiConfig:
-        return cast("XltApp", self.app).config
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -74,8 +69,8 @@ class RunScreen(Screen):
             try:
                 if follower.poll():
                     self.post_message(RunProgressed(follower.progress()))
-            except Exception as exc:  # keep following: the file may be replaced under us
-                self.post_message(LoadFailed(f"run {self.run_dir.name}", f"{type(exc).__name__}: {exc}"))
+            except READ_ERRORS as exc:  # keep following: the file may be replaced under us
+                self.post_message(LoadFailed(f"run {self.run_dir.name}", describe(exc)))
             if self._stop.wait(self.config.refresh_s):
                 break
 

@@ -1,0 +1,142 @@
+"""The study's main picture: donor (HR) × recipient (LR) gain over zero-shot, one cell per pair."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+import polars as pl
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Footer, Header, Static
+
+from xlt.contracts.baselines import baselines_path
+from xlt.contracts.perplexity import read_results
+from xlt.errors import InputError
+from xlt.tui.data.common import Stamp, file_stamp
+from xlt.tui.data.matrix import load_baselines
+from xlt.tui.data.overview import At, Metric, Overview, load_overview, overview_grid
+from xlt.tui.messages import OverviewReady
+from xlt.tui.screens.pair import PairScreen
+from xlt.tui.screens.polling import PollingScreen
+from xlt.tui.widgets.empty_state import EmptyState
+from xlt.tui.widgets.grid_table import GridTable
+
+METRIC_TEXT = {"log_gain": "log gain ln(z/p)", "rel_gain": "rel gain 1 − p/z"}
+MEAN_COLUMN, FIRST_LR = 1, 2
+
+
+def legend(overview: Overview | None, metric: Metric, at: At) -> str:
+    """Two lines: what a cell is, with the sign convention, and what the marks and the model are."""
+    first = (f"[b]{METRIC_TEXT[metric]}[/b] at the [b]{at}[/b] checkpoint over zero-shot z: "
+             "[green]positive = lower perplexity = better[/]")  # fmt: skip
+    notes = ["rows: donors (HR), columns: recipients (LR), mean = donor strength"]
+    if overview is not None:
+        if overview.significance(at):
+            notes.append("[b]*[/b] significant")
+        if overview.models > 1:
+            notes.append(f"model {overview.model} (1 of {overview.models})")
+        if not overview.has_steps:
+            notes.append("imported: one checkpoint, best = final")
+    return first + "\n" + " · ".join(notes)
+
+
+class OverviewScreen(PollingScreen):
+    """A heatmap of every HR × LR pair; enter opens the pair's forgetting curve."""
+
+    TITLE = "Overview"
+    AUTO_FOCUS = "#overview"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open_pair", "Open pair", tooltip="Forgetting curve of the pair under the cursor"),
+        Binding("g", "toggle_metric", "Log/rel", tooltip="Switch between log gain and relative gain"),
+        Binding("b", "toggle_at", "Best/final", tooltip="Switch between the best and the final checkpoint"),
+        Binding("d", "sort_strength", "Strength", show=False, tooltip="Sort donors by strength (mean gain)"),
+        Binding("a", "sort_name", "A-Z", show=False, tooltip="Sort donors by name"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.metric: Metric = "log_gain"
+        self.at: At = "best"
+        self.overview: Overview | None = None
+        self.baselines: pl.DataFrame | None = None
+        self._stamp: tuple[Stamp, Stamp] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(legend(None, self.metric, self.at), id="overview-legend")
+        yield EmptyState(
+            "No gains to show yet: results/perplexity.parquet needs trained checkpoints and zero-shot rows.",
+            ["xlt evaluate --all-lr", "xlt analyze import MATRIX.csv --zero-shot ZS.json"],
+            id="empty",
+        )
+        table = GridTable(id="overview", cursor_type="cell", fixed_columns=2)
+        table.sort_column, table.sort_reverse = MEAN_COLUMN, True  # strongest donors first
+        yield table
+        yield Footer()
+
+    def load(self, force: bool) -> None:
+        ws = self.config.workspace
+        stamp = (file_stamp(ws.perplexity_path), file_stamp(baselines_path(ws)))
+        if stamp != self._stamp or self.overview is None:
+            self._stamp = stamp
+            self.overview = None
+            results = read_results(ws.perplexity_path)
+            if results.is_empty():
+                self.post_current(OverviewReady(None, None))
+                return
+            try:
+                self.overview = load_overview(results)
+            except InputError as exc:
+                self.post_current(OverviewReady(None, None, str(exc)))
+                return
+            self.baselines = load_baselines(ws)
+        elif not force:
+            return
+        self.post_current(OverviewReady(self.overview, overview_grid(self.overview, self.metric, self.at)))
+
+    @on(OverviewReady)
+    def _ready(self, message: OverviewReady) -> None:
+        self.show_empty(message.grid is None)
+        if message.problem:
+            self.query_one(EmptyState).say(message.problem, ["xlt evaluate --all-lr"])
+        self.query_one("#overview-legend", Static).update(legend(message.overview, self.metric, self.at))
+        if message.grid is not None:
+            self.query_one("#overview", GridTable).show_grid(message.grid)
+
+    def action_toggle_metric(self) -> None:
+        self.metric = "rel_gain" if self.metric == "log_gain" else "log_gain"
+        self.reload(force=True)
+
+    def action_toggle_at(self) -> None:
+        self.at = "final" if self.at == "best" else "best"
+        self.reload(force=True)
+
+    def action_sort_strength(self) -> None:
+        self.query_one("#overview", GridTable).sort_by(MEAN_COLUMN, reverse=True)
+
+    def action_sort_name(self) -> None:
+        self.query_one("#overview", GridTable).sort_by(0, reverse=False)
+
+    @on(DataTable.CellSelected, "#overview")
+    def _cell_selected(self, event: DataTable.CellSelected) -> None:
+        event.stop()
+        self.action_open_pair()
+
+    def action_open_pair(self) -> None:
+        table = self.query_one("#overview", GridTable)
+        grid, row = table.grid, table.grid_row
+        if self.overview is None or grid is None or row is None or not grid.keys:
+            return
+        column = table.cursor_column
+        if column < FIRST_LR:
+            self.notify("move to a recipient's column (→) to open a pair", timeout=3)
+            return
+        self.app.push_screen(PairScreen(self.overview, self.baselines, grid.keys[row], grid.columns[column]))
+
+    def plot_path(self) -> Path | None:
+        return self.config.workspace.analysis_dir / f"gain_{self.at}.png"
+
+    def export_name(self) -> str:
+        return f"overview-{self.metric}-{self.at}"
