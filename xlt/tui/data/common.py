@@ -79,7 +79,14 @@ def other_name(iso3: str | None) -> str:
     return "" if not iso3 or name.casefold() == iso3.casefold() else name
 
 
-def lang_label(iso3: str | None) -> str:
-    """``Spanish (spa)``; just the value when it has no other name (``Slovene``, not Slovene (Slovene))."""
+def lang_label(iso3: str | None, width: int | None = None) -> str:
+    """``Spanish (spa)``; just the value when it has no other name (``Slovene``, not Slovene (Slovene)).
+
+    With `width`, a long name is cut (``Western Malayo-Polyn… (pqw)``) so that the code stays visible.
+    """
     name = other_name(iso3)
-    return f"{name} ({iso3})" if name else (iso3 or "")
+    if not name:
+        return iso3 or ""
+    if width is not None and len(name) + len(iso3 or "") + 3 > width:
+        name = name[: max(1, width - len(iso3 or "") - 4)] + "…"
+    return f"{name} ({iso3})"

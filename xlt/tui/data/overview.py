@@ -20,6 +20,7 @@ from xlt.tui.data.heat import gain_cell, gain_scale
 Metric = Literal["log_gain", "rel_gain"]
 At = Literal["best", "final"]
 SIGNIFICANT_MARK = "*"
+DONOR_WIDTH = 28  # the donor column: room for ~20 LR columns beside it in 200 terminal columns
 
 
 @dataclass
@@ -69,7 +70,10 @@ def overview_grid(overview: Overview, metric: Metric, at: At) -> Grid:
         found = [cells[hr].get(lr, (None, False)) for lr in lrs]
         present = [v for v, _ in found if v is not None and math.isfinite(v)]
         mean = sum(present) / len(present) if present else None
-        row = [lang_label(hr), gain_cell(mean, metric_text(metric, mean), scale) if mean is not None else ""]
+        row = [
+            lang_label(hr, DONOR_WIDTH),
+            gain_cell(mean, metric_text(metric, mean), scale) if mean is not None else "",
+        ]
         for v, mark in found:
             text = metric_text(metric, v) if v is not None and math.isfinite(v) else ""
             row.append(gain_cell(v, text, scale, SIGNIFICANT_MARK if mark else " "))
@@ -120,8 +124,8 @@ def pair_curve(overview: Overview, baselines: pl.DataFrame | None, hr: str, lr: 
     )
     curve = PairCurve(hr, lr, has_steps=overview.has_steps)
     for run_id, step, ppl in cells.select("run_id", "step", "perplexity").iter_rows():
-        if step is not None and ppl is not None:
-            curve.runs.setdefault(run_id, []).append((int(step), float(ppl)))
+        if ppl is not None and (step is not None or not overview.has_steps):
+            curve.runs.setdefault(run_id, []).append((int(step or 0), float(ppl)))
     zs = views.zero_shot(results).filter(pl.col("lr_lang") == lr)["zs_ppl"]
     curve.zero_shot = float(zs[0]) if zs.len() else None
     if baselines is not None and not baselines.is_empty():
@@ -130,7 +134,7 @@ def pair_curve(overview: Overview, baselines: pl.DataFrame | None, hr: str, lr: 
             curve.baselines.append((baseline_label(name, source), float(ppl)))
     row = overview.table.filter((pl.col("hr_lang") == hr) & (pl.col("lr_lang") == lr))
     for label, column in FACTS:
-        if column in row.columns and row.height:
+        if column in row.columns and row.height and row[column][0] is not None:
             curve.facts.append((label, column_formatter(column, row.schema[column])(row[column][0])))
     for at in ("best", "final"):
         bounds = (f"log_gain_lo_{at}", f"log_gain_hi_{at}")

@@ -77,7 +77,7 @@ class XltScreen(Screen):
             return
         bar = next(iter(self.query(FindBar).results()), None)
         if bar is None:
-            bar = FindBar(value=table.query, placeholder="filter rows by name or code", compact=True)
+            bar = FindBar(value=table.filter_text, placeholder="filter rows by name or code", compact=True)
             self.mount(bar, before=self.query_one(Footer))
         bar.focus()
 
@@ -120,7 +120,7 @@ class XltScreen(Screen):
         except OSError as exc:
             self.notify(f"cannot write {path}: {exc.strerror or exc}", severity="error", markup=False)
             return
-        shown = f" (filter '{table.query}')" if table.query else ""
+        shown = f" (filter '{table.filter_text}')" if table.filter_text else ""
         self.notify(f"exported {len(rows):,} rows{shown} to {path}", title="export", markup=False)
 
     def action_open_plot(self) -> None:

@@ -29,9 +29,9 @@ MEAN_COLUMN, FIRST_LR = 1, 2
 
 def legend(overview: Overview | None, metric: Metric, at: At) -> str:
     """Two lines: what a cell is, with the sign convention, and what the marks and the model are."""
-    first = (f"[b]{METRIC_TEXT[metric]}[/b] at the [b]{at}[/b] checkpoint over zero-shot z: "
-             "[green]positive = lower perplexity = better[/]")  # fmt: skip
-    notes = ["rows: donors (HR), columns: recipients (LR), mean = donor strength"]
+    first = (f"[b]{METRIC_TEXT[metric]}[/b], {at} checkpoint: "
+             "[green]+ = perplexity p below zero-shot z (better)[/]")  # fmt: skip
+    notes = ["rows donor (HR) · columns recipient (LR) · mean = donor strength"]
     if overview is not None:
         if overview.significance(at):
             notes.append("[b]*[/b] significant")
@@ -42,13 +42,22 @@ def legend(overview: Overview | None, metric: Metric, at: At) -> str:
     return first + "\n" + " · ".join(notes)
 
 
+class OverviewTable(GridTable):
+    """The heatmap; enter opens the pair under the cursor (DataTable's own enter only says "Select")."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "enter", "select_cursor", "Open pair", tooltip="Forgetting curve of the pair under the cursor"
+        )
+    ]
+
+
 class OverviewScreen(PollingScreen):
     """A heatmap of every HR × LR pair; enter opens the pair's forgetting curve."""
 
     TITLE = "Overview"
     AUTO_FOCUS = "#overview"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open_pair", "Open pair", tooltip="Forgetting curve of the pair under the cursor"),
         Binding("g", "toggle_metric", "Log/rel", tooltip="Switch between log gain and relative gain"),
         Binding("b", "toggle_at", "Best/final", tooltip="Switch between the best and the final checkpoint"),
         Binding("d", "sort_strength", "Strength", show=False, tooltip="Sort donors by strength (mean gain)"),
@@ -71,7 +80,7 @@ class OverviewScreen(PollingScreen):
             ["xlt evaluate --all-lr", "xlt analyze import MATRIX.csv --zero-shot ZS.json"],
             id="empty",
         )
-        table = GridTable(id="overview", cursor_type="cell", fixed_columns=2)
+        table = OverviewTable(id="overview", cursor_type="cell", fixed_columns=2)
         table.sort_column, table.sort_reverse = MEAN_COLUMN, True  # strongest donors first
         yield table
         yield Footer()

@@ -18,6 +18,6 @@ class FrameTable(GridTable):
         if table is self.shown:
             return
         if self.shown is not None and self.shown.path != table.path:
-            self.query, self.sort_column = "", None  # another table: its own filter and order
+            self.filter_text, self.sort_column = "", None  # another table: its own filter and order
         self.shown = table
         self.show_grid(table.grid)

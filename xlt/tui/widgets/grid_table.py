@@ -21,7 +21,7 @@ UP, DOWN = " ▲", " ▼"
 
 
 class GridTable(DataTable):
-    """A Grid filtered by `query`, sorted by `sort_column`; `visible` maps table rows to grid rows."""
+    """A Grid filtered by `query`, sorted by `sort_column`; `shown_order` maps table rows to grid rows."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "sort_here", "Sort", tooltip="Sort by the cursor's column; again: reverse"),
@@ -32,10 +32,10 @@ class GridTable(DataTable):
             id=id, cursor_type=cursor_type, zebra_stripes=cursor_type == "row", fixed_columns=fixed_columns
         )  # type: ignore[arg-type]
         self.grid: Grid | None = None
-        self.query = ""
+        self.filter_text = ""
         self.sort_column: int | None = None
         self.sort_reverse = False
-        self.visible: list[int] = []
+        self.shown_order: list[int] = []
         self._generation = 0
 
     # --- what is shown ----------------------------------------------------------------------------
@@ -52,8 +52,8 @@ class GridTable(DataTable):
 
     def set_query(self, query: str) -> None:
         """Show only rows whose codes or names contain `query` (case-insensitive)."""
-        if query != self.query:
-            self.query = query
+        if query != self.filter_text:
+            self.filter_text = query
             self._refill()
 
     def sort_by(self, column: int | None, reverse: bool | None = None) -> None:
@@ -76,13 +76,13 @@ class GridTable(DataTable):
     def grid_row(self) -> int | None:
         """The grid row under the cursor, or None."""
         row = self.cursor_row
-        return self.visible[row] if 0 <= row < len(self.visible) else None
+        return self.shown_order[row] if 0 <= row < len(self.shown_order) else None
 
     def shown_rows(self) -> tuple[list[str], list[tuple[Any, ...]]]:
         """Column labels and the raw values of the rows as shown (filtered and sorted), for export."""
         if self.grid is None:
             return [], []
-        return list(self.grid.columns), [self.grid.values[i] for i in self.visible]
+        return list(self.grid.columns), [self.grid.values[i] for i in self.shown_order]
 
     # --- filling ----------------------------------------------------------------------------------
 
@@ -93,7 +93,7 @@ class GridTable(DataTable):
         keep = keep if columns else self.cursor_key
         row, column = self.cursor_coordinate
         self._generation += 1
-        self.visible = order(grid, self.query, self.sort_column, self.sort_reverse)
+        self.shown_order = order(grid, self.filter_text, self.sort_column, self.sort_reverse)
         self.clear(columns=columns)
         if columns:
             for j, (label, width) in enumerate(zip(grid.columns, grid.widths or [], strict=True)):
@@ -103,8 +103,8 @@ class GridTable(DataTable):
             index = grid.keys.index(keep) if grid.keys and keep in grid.keys else None
             if index is None and not grid.keys and keep.isdigit():
                 index = int(keep)
-            if index is not None and index in self.visible:
-                row = self.visible.index(index)
+            if index is not None and index in self.shown_order:
+                row = self.shown_order.index(index)
         self._add_chunk(0, self._generation, (row, column))
 
     def _add_chunk(self, start: int, generation: int, cursor: tuple[int, int]) -> None:
@@ -112,23 +112,23 @@ class GridTable(DataTable):
         if generation != self._generation or grid is None:  # a newer fill replaced this one
             return
         end = start + CHUNK
-        for i in self.visible[start:end]:
+        for i in self.shown_order[start:end]:
             cells = [
                 Text(c, justify="right") if right and isinstance(c, str) else c
                 for c, right in zip(grid.rows[i], grid.numeric, strict=True)
             ]
             self.add_row(*cells, key=grid.keys[i] if grid.keys else str(i))
         row, column = cursor
-        here = start <= row < end or (end >= len(self.visible) and row >= len(self.visible))
+        here = start <= row < end or (end >= len(self.shown_order) and row >= len(self.shown_order))
         if here and self.row_count:
             self.move_cursor(row=min(row, self.row_count - 1), column=min(column, len(self.columns) - 1))
-        if end < len(self.visible):
+        if end < len(self.shown_order):
             self.set_timer(0.01, lambda: self._add_chunk(end, generation, cursor))
 
     @property
     def filling(self) -> bool:
         """True while rows are still being added."""
-        return self.row_count < len(self.visible)
+        return self.row_count < len(self.shown_order)
 
     # --- keys and clicks --------------------------------------------------------------------------
 

@@ -76,7 +76,7 @@ class RunsTable(GridTable):
         self.grid = grid
         if self.filling:
             return
-        for index in self.visible:
+        for index in self.shown_order:
             key = (grid.keys or [])[index]
             for j, value in enumerate(grid.rows[index]):
                 if old.rows[index][j] != value:
