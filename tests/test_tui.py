@@ -127,9 +127,10 @@ async def test_empty_workspace_says_what_to_run(tmp_path: Path) -> None:
     app = app_for(tmp_path / "empty")
     expected = {
         "1": "xlt pretrain",
-        "2": "xlt evaluate --all-lr",
-        "3": "xlt analyze",
-        "4": "xlt collect sample",
+        "2": "xlt analyze import",
+        "3": "xlt evaluate --all-lr",
+        "4": "xlt analyze",
+        "5": "xlt collect sample",
     }
     async with app.run_test(size=SIZE) as pilot:
         for key, command in expected.items():
@@ -158,11 +159,11 @@ async def test_matrix_toggle_cycle_and_reload(tmp_path: Path) -> None:
     ws = write_workspace(tmp_path / "ws")
     app = app_for(ws.root)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("2")
+        await pilot.press("3")
         await until(pilot, lambda: app.screen.query_one("#matrix", DataTable).row_count == 5)
         table = app.screen.query_one("#matrix", DataTable)
         assert cell_text(table, 0, 0) == "base"
-        assert cell_text(table, 2, 1) == "600.5*"  # kpv is best at step-200, marked
+        assert cell_text(table, 2, 1) == "600*"  # kpv is best at step-200, marked; no decimals from 100 up
         await pilot.press("g")
         await until(pilot, lambda: table.row_count == 4 and "%" in cell_text(table, 0, 1))
         assert cell_text(table, 1, 1) == "+40.0%*"
@@ -170,7 +171,7 @@ async def test_matrix_toggle_cycle_and_reload(tmp_path: Path) -> None:
         await until(pilot, lambda: table.row_count == 5)
         await pilot.press("n")
         await until(pilot, lambda: "tur-s0" in screen_text(app))
-        assert cell_text(table, 1, 1) != "602.5 "
+        assert cell_text(table, 1, 1) != "602 "
         select = app.screen.query_one("#subject", Select)
         hr_tur = app.screen.subjects[-1]
         select.value = hr_tur  # as if chosen from the drop-down
@@ -185,7 +186,7 @@ async def test_unreadable_file_is_a_notification(tmp_path: Path) -> None:
     ws.perplexity_path.write_bytes(b"PAR1 broken")
     app = app_for(ws.root)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("2")
+        await pilot.press("3")
         await until(pilot, lambda: len(app._notifications) > 0)
         write_parquet(perplexity_frame({"eng-s0": "eng"}, 2), ws.perplexity_path)
         await until(pilot, lambda: app.screen.query_one("#matrix", DataTable).row_count == 3)
@@ -195,13 +196,13 @@ async def test_analysis_and_data_screens(tmp_path: Path) -> None:
     """Analysis lists its tables with whatever columns they have; Data lists languages HR first."""
     app = app_for(write_workspace(tmp_path / "ws").root)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("3")
+        await pilot.press("4")
         tables = app.screen.query_one("#tables", OptionList)
         await until(pilot, lambda: tables.option_count == 4)
         assert "donors" in screen_text(app) and "hr_lang name" in screen_text(app)
         await pilot.press("down", "down")
         await until(pilot, lambda: "spearman_r" in screen_text(app))
-        await pilot.press("4")
+        await pilot.press("5")
         languages = app.screen.query_one("#languages", DataTable)
         await until(pilot, lambda: languages.row_count == 8)
         assert cell_text(languages, 0, 0) == "eng" and cell_text(languages, 7, 0) == "xyz"
@@ -227,7 +228,7 @@ async def test_big_workspace_loads_without_freezing(tmp_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         beat = asyncio.create_task(heartbeat())
         started = time.monotonic()
-        await pilot.press("2")
+        await pilot.press("3")
         table = app.screen.query_one("#matrix", DataTable)
         await until(pilot, lambda: table.row_count == 2001, timeout=60)
         loaded = time.monotonic() - started
@@ -256,7 +257,7 @@ from xlt.workspace import Workspace
 async def main():
     app = make_app(TuiConfig(Workspace.resolve({str(root)!r}), refresh_s=0.05))
     async with app.run_test(size=(80, 24)) as pilot:
-        for key in ["enter", "escape", "2", "g", "3", "4", "1"]:
+        for key in ["enter", "escape", "2", "enter", "escape", "3", "g", "4", "5", "1"]:
             await pilot.press(key)
             await pilot.pause(0.2)
 asyncio.run(main())

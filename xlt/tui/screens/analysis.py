@@ -12,13 +12,14 @@ from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 
 from xlt.tui.data.common import Stamp, file_stamp
 from xlt.tui.data.tables import NamedTable, load_table, table_paths
 from xlt.tui.messages import TableLoaded, TablesListed
 from xlt.tui.screens.polling import PollingScreen
 from xlt.tui.widgets.empty_state import EmptyState
+from xlt.tui.widgets.footer import footer
 from xlt.tui.widgets.frame_table import FrameTable
 
 # Tables whose plot has another name than the table (analysis/<name>.png otherwise).
@@ -51,7 +52,7 @@ class AnalysisScreen(PollingScreen):
             with Vertical(id="table-pane"):
                 yield Static(id="table-title")
                 yield FrameTable(id="table")
-        yield Footer()
+        yield footer()
 
     def load(self, force: bool) -> None:
         ws = self.config.workspace

@@ -6,13 +6,14 @@ from collections import Counter
 
 from textual import on
 from textual.app import ComposeResult
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from xlt.tui.data.common import Stamp, file_stamp
 from xlt.tui.data.tables import TIER_ORDER, load_languages
 from xlt.tui.messages import LanguagesLoaded
 from xlt.tui.screens.polling import PollingScreen
 from xlt.tui.widgets.empty_state import EmptyState
+from xlt.tui.widgets.footer import footer
 from xlt.tui.widgets.frame_table import FrameTable
 
 NO_CORPUS = ("No corpus yet (corpus/languages.parquet does not exist).", ["xlt collect sample", "xlt clean"])
@@ -36,7 +37,7 @@ class DataScreen(PollingScreen):
         yield EmptyState(*NO_CORPUS, id="empty")
         yield Static(id="languages-summary")
         yield FrameTable(id="languages")
-        yield Footer()
+        yield footer()
 
     def load(self, force: bool) -> None:
         ws = self.config.workspace

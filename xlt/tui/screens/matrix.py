@@ -11,7 +11,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import Footer, Header, Select, Static
+from textual.widgets import Header, Select, Static
 
 from xlt.contracts.baselines import baselines_path
 from xlt.tui.data.common import Stamp, file_stamp
@@ -26,6 +26,7 @@ from xlt.tui.data.matrix import (
 from xlt.tui.messages import MatrixReady
 from xlt.tui.screens.polling import PollingScreen
 from xlt.tui.widgets.empty_state import EmptyState
+from xlt.tui.widgets.footer import footer
 from xlt.tui.widgets.matrix_table import MatrixTable, matrix_grid
 
 LEGEND = {
@@ -67,7 +68,7 @@ class MatrixScreen(PollingScreen):
             id="empty",
         )
         yield MatrixTable(id="matrix")
-        yield Footer()
+        yield footer()
 
     def load(self, force: bool) -> None:
         ws = self.config.workspace

@@ -9,7 +9,7 @@ import polars as pl
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from xlt.contracts.baselines import baselines_path
 from xlt.contracts.perplexity import read_results
@@ -21,6 +21,7 @@ from xlt.tui.messages import OverviewReady
 from xlt.tui.screens.pair import PairScreen
 from xlt.tui.screens.polling import PollingScreen
 from xlt.tui.widgets.empty_state import EmptyState
+from xlt.tui.widgets.footer import footer
 from xlt.tui.widgets.grid_table import GridTable
 
 METRIC_TEXT = {"log_gain": "log gain ln(z/p)", "rel_gain": "rel gain 1 − p/z"}
@@ -83,7 +84,7 @@ class OverviewScreen(PollingScreen):
         table = OverviewTable(id="overview", cursor_type="cell", fixed_columns=2)
         table.sort_column, table.sort_reverse = MEAN_COLUMN, True  # strongest donors first
         yield table
-        yield Footer()
+        yield footer()
 
     def load(self, force: bool) -> None:
         ws = self.config.workspace

@@ -11,13 +11,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from xlt.tui.data.common import lang_label
 from xlt.tui.data.grid import Grid
 from xlt.tui.data.overview import Overview, PairCurve, pair_curve
 from xlt.tui.messages import PairReady
 from xlt.tui.screens.base import XltScreen
+from xlt.tui.widgets.footer import footer
 from xlt.tui.widgets.grid_table import GridTable
 from xlt.tui.widgets.pair_plot import PairPlot
 
@@ -38,7 +39,7 @@ class PairScreen(XltScreen):
         with Horizontal(id="pair-body"):
             yield PairPlot(id="pair-plot")
             yield GridTable(id="pair-facts")
-        yield Footer()
+        yield footer()
 
     def on_mount(self) -> None:
         self.title = f"Pair {self.hr} → {self.lr}"

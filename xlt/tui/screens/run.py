@@ -11,7 +11,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import Footer, Header, OptionList, ProgressBar, Static
+from textual.widgets import Header, OptionList, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from xlt.events import RunSummary
@@ -21,6 +21,7 @@ from xlt.tui.messages import LoadFailed, RunProgressed
 from xlt.tui.screens.base import XltScreen
 from xlt.tui.screens.polling import READ_ERRORS, describe
 from xlt.tui.widgets.curve import Curve
+from xlt.tui.widgets.footer import footer
 from xlt.tui.widgets.runs_table import STATUS_STYLE
 
 
@@ -46,7 +47,7 @@ class RunScreen(XltScreen):
         with Horizontal(id="run-bottom"):
             yield OptionList(id="checkpoints")
             yield Static(id="run-error")
-        yield Footer()
+        yield footer()
 
     def on_mount(self) -> None:
         self.title = f"Run {self.row.run_id if self.row is not None else self.run_dir.name}"

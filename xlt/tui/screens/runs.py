@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Footer, Header
+from textual.widgets import DataTable, Header
 
 from xlt.tui.data.runs import RunRow, RunsWatcher
 from xlt.tui.messages import RunsChanged
 from xlt.tui.screens.polling import PollingScreen
 from xlt.tui.screens.run import RunScreen
 from xlt.tui.widgets.empty_state import EmptyState
+from xlt.tui.widgets.footer import footer
 from xlt.tui.widgets.runs_table import RunsTable
 
 NO_RUNS = ("No training runs in this workspace yet (runs/ is empty).",
@@ -34,7 +35,7 @@ class RunsScreen(PollingScreen):
         yield Header()
         yield EmptyState(*NO_RUNS, id="empty")
         yield RunsTable(id="runs")
-        yield Footer()
+        yield footer()
 
     def on_mount(self) -> None:
         ws = self.config.workspace

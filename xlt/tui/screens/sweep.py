@@ -7,12 +7,13 @@ import time
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.widgets import Footer, Header
+from textual.widgets import Header
 
 from xlt.tui.data.grid import Grid
 from xlt.tui.messages import SweepChanged
 from xlt.tui.screens.polling import PollingScreen
 from xlt.tui.widgets.empty_state import EmptyState
+from xlt.tui.widgets.footer import footer
 from xlt.tui.widgets.grid_table import GridTable
 
 COLUMNS = ("sweep", "run", "state", "job", "scheduler", "step", "loss")
@@ -42,7 +43,7 @@ class SweepScreen(PollingScreen):
             id="empty",
         )
         yield GridTable(id="sweep")
-        yield Footer()
+        yield footer()
 
     def load(self, force: bool) -> None:
         """Rows from the events at once; then, when due, again with the scheduler's states."""
