@@ -32,14 +32,15 @@ def legend(overview: Overview | None, metric: Metric, at: At) -> str:
     """Two lines: what a cell is, with the sign convention, and what the marks and the model are."""
     first = (f"[b]{METRIC_TEXT[metric]}[/b], {at} checkpoint: "
              "[green]+ = perplexity p below zero-shot z (better)[/]")  # fmt: skip
-    notes = ["rows donor (HR) · columns recipient (LR) · mean = donor strength"]
+    notes = []
     if overview is not None:
+        if not overview.has_steps:
+            notes.append("imported: one checkpoint, best = final")
         if overview.significance(at):
             notes.append("[b]*[/b] significant")
         if overview.models > 1:
             notes.append(f"model {overview.model} (1 of {overview.models})")
-        if not overview.has_steps:
-            notes.append("imported: one checkpoint, best = final")
+    notes.append("rows donor HR · columns recipient LR · mean = donor strength")
     return first + "\n" + " · ".join(notes)
 
 

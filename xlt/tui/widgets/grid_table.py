@@ -24,7 +24,7 @@ class GridTable(DataTable):
     """A Grid filtered by `query`, sorted by `sort_column`; `shown_order` maps table rows to grid rows."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("s", "sort_here", "Sort", tooltip="Sort by the cursor's column; again: reverse"),
+        Binding("s", "sort_here", "Sort", show=False, tooltip="Sort by the cursor's column; again: reverse"),
     ]
 
     def __init__(self, *, id: str | None = None, cursor_type: str = "row", fixed_columns: int = 0) -> None:
