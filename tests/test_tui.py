@@ -20,6 +20,7 @@ from xlt.tui.app import XltApp, make_app
 from xlt.tui.data import TuiConfig
 from xlt.tui.widgets.curve import Curve
 from xlt.tui.widgets.empty_state import EmptyState
+from xlt.tui.widgets.frame_table import FrameTable
 from xlt.workspace import Workspace, write_parquet
 
 SIZE = (80, 24)
@@ -44,7 +45,7 @@ def screen_text(app: XltApp) -> str:
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
-def cell_text(table: DataTable, row: int, column: int) -> str:
+def cell_text(table: DataTable | FrameTable, row: int, column: int) -> str:
     """A cell's plain text."""
     value = table.get_cell_at((row, column))
     return getattr(value, "plain", str(value))
@@ -203,7 +204,7 @@ async def test_analysis_and_data_screens(tmp_path: Path) -> None:
         await pilot.press("down", "down")
         await until(pilot, lambda: "spearman_r" in screen_text(app))
         await pilot.press("5")
-        languages = app.screen.query_one("#languages", DataTable)
+        languages = app.screen.query_one("#languages", FrameTable)
         await until(pilot, lambda: languages.row_count == 8)
         assert cell_text(languages, 0, 0) == "eng" and cell_text(languages, 7, 0) == "xyz"
         assert "8 languages · 3 hr · 4 lr · 1 excluded" in screen_text(app)
@@ -252,6 +253,7 @@ def test_tui_imports_no_training_code(tmp_path: Path) -> None:
 import asyncio, sys
 from xlt.tui.app import make_app
 from xlt.tui.data import TuiConfig
+from xlt.tui.widgets.frame_table import FrameTable
 from xlt.workspace import Workspace
 
 async def main():

@@ -19,7 +19,8 @@ from xlt.tui.app import XltApp, make_app
 from xlt.tui.data import TuiConfig
 from xlt.tui.screens.pair import PairScreen
 from xlt.tui.widgets.curve import Curve
-from xlt.tui.widgets.grid_table import GridTable
+from xlt.tui.widgets.frame_table import FrameTable
+from xlt.tui.widgets.virtual_grid import VirtualGrid
 from xlt.workspace import Workspace
 
 SIZE = (80, 24)
@@ -101,7 +102,7 @@ def test_analysis_overlap(snap_compare, tmp_path: Path) -> None:
         await pilot.press("4")
         await until(pilot, lambda: pilot.app.screen.query_one("#tables", OptionList).option_count == 4)
         await pilot.press("down", "down", "down")
-        await until(pilot, lambda: pilot.app.screen.query_one("#table", DataTable).row_count == 8)
+        await until(pilot, lambda: pilot.app.screen.query_one("#table", FrameTable).row_count == 8)
 
     assert snap_compare(
         app_for(write_workspace(tmp_path / "ws").root), terminal_size=SIZE, run_before=overlap
@@ -113,7 +114,7 @@ def test_data_screen(snap_compare, tmp_path: Path) -> None:
 
     async def data(pilot: Pilot) -> None:
         await pilot.press("5")
-        await until(pilot, lambda: pilot.app.screen.query_one("#languages", DataTable).row_count == 8)
+        await until(pilot, lambda: pilot.app.screen.query_one("#languages", FrameTable).row_count == 8)
 
     assert snap_compare(app_for(write_workspace(tmp_path / "ws").root), terminal_size=SIZE, run_before=data)
 
@@ -130,7 +131,7 @@ def test_empty_runs_screen(snap_compare, tmp_path: Path) -> None:
 async def overview_loaded(pilot: Pilot) -> None:
     """The overview of the generated 200 × 50 workspace, every donor row added."""
     await pilot.press("2")
-    await until(pilot, lambda: pilot.app.screen.query_one("#overview", GridTable).row_count == 200)
+    await until(pilot, lambda: pilot.app.screen.query_one("#overview", VirtualGrid).row_count == 200)
 
 
 def test_overview_small(snap_compare, tmp_path: Path) -> None:
@@ -151,7 +152,7 @@ def test_overview_filtered_rel_gain(snap_compare, tmp_path: Path) -> None:
 
     async def filtered(pilot: Pilot) -> None:
         await overview_loaded(pilot)
-        table = pilot.app.screen.query_one("#overview", GridTable)
+        table = pilot.app.screen.query_one("#overview", VirtualGrid)
         await pilot.press("slash", "k", "w", "enter", "g")
         await until(pilot, lambda: table.row_count < 200 and "%" in table.get_cell_at((0, 2)).plain)
 
@@ -164,7 +165,7 @@ def test_pair_screen(snap_compare, tmp_path: Path) -> None:
 
     async def pair(pilot: Pilot) -> None:
         await overview_loaded(pilot)
-        pilot.app.screen.query_one("#overview", GridTable).move_cursor(row=0, column=2)
+        pilot.app.screen.query_one("#overview", VirtualGrid).move_cursor(row=0, column=2)
         await pilot.press("enter")
         await until(
             pilot, lambda: isinstance(pilot.app.screen, PairScreen) and pilot.app.screen.curve is not None

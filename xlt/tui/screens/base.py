@@ -19,6 +19,7 @@ from xlt.tui.data.common import TuiConfig
 from xlt.tui.data.grid import write_csv
 from xlt.tui.screens.help import HelpScreen
 from xlt.tui.widgets.grid_table import GridTable
+from xlt.tui.widgets.virtual_grid import VirtualGrid
 
 if TYPE_CHECKING:
     from xlt.tui.app import XltApp
@@ -56,9 +57,9 @@ class XltScreen(Screen):
     def config(self) -> TuiConfig:
         return cast("XltApp", self.app).config
 
-    def current_table(self) -> GridTable | None:
+    def current_table(self) -> GridTable | VirtualGrid | None:
         """The table that `/`, `e` and sorting act on."""
-        return next(iter(self.query(GridTable).results()), None)
+        return next(iter(self.query("GridTable, VirtualGrid").results()), None)  # type: ignore[return-value]
 
     def plot_path(self) -> Path | None:
         """The plot that belongs to what the screen shows (None: this screen has none)."""

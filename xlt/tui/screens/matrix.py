@@ -29,11 +29,10 @@ from xlt.tui.widgets.empty_state import EmptyState
 from xlt.tui.widgets.footer import footer
 from xlt.tui.widgets.matrix_table import MatrixTable, matrix_grid
 
+# Three lines of ~34 cells: what is left beside the run selector in 80 columns.
 LEGEND = {
-    "perplexity": "perplexity, lower = better · [b]*[/b] best checkpoint per language\n"
-    "[i]italic[/i]: baselines (random init, unigram), as `xlt evaluate` prints them",
-    "gain": "rel gain 1 − p/z in %: positive = lower perplexity than zero-shot (better)\n"
-    "[b]*[/b] best checkpoint per language · [i]italic[/i]: baselines",
+    "perplexity": "perplexity: lower = better\n[b]*[/b] best checkpoint per LR\n[i]italic[/i]: baselines",
+    "gain": "rel gain 1 − p/z: + = better\n(p below zero-shot z) · [b]*[/b] best\n[i]italic[/i]: baselines",
 }
 
 

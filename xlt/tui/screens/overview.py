@@ -9,7 +9,7 @@ import polars as pl
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import Header, Static
 
 from xlt.contracts.baselines import baselines_path
 from xlt.contracts.perplexity import read_results
@@ -22,7 +22,7 @@ from xlt.tui.screens.pair import PairScreen
 from xlt.tui.screens.polling import PollingScreen
 from xlt.tui.widgets.empty_state import EmptyState
 from xlt.tui.widgets.footer import footer
-from xlt.tui.widgets.grid_table import GridTable
+from xlt.tui.widgets.virtual_grid import VirtualGrid
 
 METRIC_TEXT = {"log_gain": "log gain ln(z/p)", "rel_gain": "rel gain 1 − p/z"}
 MEAN_COLUMN, FIRST_LR = 1, 2
@@ -42,16 +42,6 @@ def legend(overview: Overview | None, metric: Metric, at: At) -> str:
             notes.append(f"model {overview.model} (1 of {overview.models})")
     notes.append("rows donor HR · columns recipient LR · mean = donor strength")
     return first + "\n" + " · ".join(notes)
-
-
-class OverviewTable(GridTable):
-    """The heatmap; enter opens the pair under the cursor (DataTable's own enter only says "Select")."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "enter", "select_cursor", "Open pair", tooltip="Forgetting curve of the pair under the cursor"
-        )
-    ]
 
 
 class OverviewScreen(PollingScreen):
@@ -82,7 +72,7 @@ class OverviewScreen(PollingScreen):
             ["xlt evaluate --all-lr", "xlt analyze import MATRIX.csv --zero-shot ZS.json"],
             id="empty",
         )
-        table = OverviewTable(id="overview", cursor_type="cell", fixed_columns=2)
+        table = VirtualGrid(id="overview", fixed_columns=2)
         table.sort_column, table.sort_reverse = MEAN_COLUMN, True  # strongest donors first
         yield table
         yield footer()
@@ -114,7 +104,7 @@ class OverviewScreen(PollingScreen):
             self.query_one(EmptyState).say(message.problem, ["xlt evaluate --all-lr"])
         self.query_one("#overview-legend", Static).update(legend(message.overview, self.metric, self.at))
         if message.grid is not None:
-            self.query_one("#overview", GridTable).show_grid(message.grid)
+            self.query_one("#overview", VirtualGrid).show_grid(message.grid)
 
     def action_toggle_metric(self) -> None:
         self.metric = "rel_gain" if self.metric == "log_gain" else "log_gain"
@@ -125,18 +115,18 @@ class OverviewScreen(PollingScreen):
         self.reload(force=True)
 
     def action_sort_strength(self) -> None:
-        self.query_one("#overview", GridTable).sort_by(MEAN_COLUMN, reverse=True)
+        self.query_one("#overview", VirtualGrid).sort_by(MEAN_COLUMN, reverse=True)
 
     def action_sort_name(self) -> None:
-        self.query_one("#overview", GridTable).sort_by(0, reverse=False)
+        self.query_one("#overview", VirtualGrid).sort_by(0, reverse=False)
 
-    @on(DataTable.CellSelected, "#overview")
-    def _cell_selected(self, event: DataTable.CellSelected) -> None:
+    @on(VirtualGrid.CellSelected, "#overview")
+    def _cell_selected(self, event: VirtualGrid.CellSelected) -> None:
         event.stop()
         self.action_open_pair()
 
     def action_open_pair(self) -> None:
-        table = self.query_one("#overview", GridTable)
+        table = self.query_one("#overview", VirtualGrid)
         grid, row = table.grid, table.grid_row
         if self.overview is None or grid is None or row is None or not grid.keys:
             return

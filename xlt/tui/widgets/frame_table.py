@@ -1,16 +1,20 @@
-"""Any parquet table as a GridTable: whatever columns the file has, formatted per column, numbers right."""
+"""Any parquet table as a VirtualGrid: whatever columns the file has, formatted per column, numbers right.
+
+A VirtualGrid, not a DataTable: a 10,000-row transfer table is there at once, and sorting or filtering
+it only reorders row indices (see :mod:`xlt.tui.widgets.virtual_grid`).
+"""
 
 from __future__ import annotations
 
 from xlt.tui.data.tables import NamedTable
-from xlt.tui.widgets.grid_table import GridTable
+from xlt.tui.widgets.virtual_grid import VirtualGrid
 
 
-class FrameTable(GridTable):
-    """Shows a NamedTable whose Grid a worker already built."""
+class FrameTable(VirtualGrid):
+    """Shows a NamedTable whose Grid a worker already built; the first column stays in view."""
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row")
+        super().__init__(id=id, fixed_columns=1)
         self.shown: NamedTable | None = None
 
     def show(self, table: NamedTable) -> None:
