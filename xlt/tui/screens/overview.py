@@ -15,6 +15,7 @@ from xlt.contracts.baselines import baselines_path
 from xlt.contracts.perplexity import read_results
 from xlt.errors import InputError
 from xlt.tui.data.common import Stamp, file_stamp
+from xlt.tui.data.grid import Grid
 from xlt.tui.data.matrix import load_baselines
 from xlt.tui.data.overview import At, Metric, Overview, load_overview, overview_grid
 from xlt.tui.messages import OverviewReady
@@ -63,6 +64,7 @@ class OverviewScreen(PollingScreen):
         self.overview: Overview | None = None
         self.baselines: pl.DataFrame | None = None
         self._stamp: tuple[Stamp, Stamp] | None = None
+        self._grids: dict[tuple[Metric, At], Grid] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -93,9 +95,13 @@ class OverviewScreen(PollingScreen):
                 self.post_current(OverviewReady(None, None, str(exc)))
                 return
             self.baselines = load_baselines(ws)
+            self._grids = {}
         elif not force:
             return
-        self.post_current(OverviewReady(self.overview, overview_grid(self.overview, self.metric, self.at)))
+        view = (self.metric, self.at)
+        if view not in self._grids:  # four views at most: each toggle back is free
+            self._grids[view] = overview_grid(self.overview, *view)
+        self.post_current(OverviewReady(self.overview, self._grids[view]))
 
     @on(OverviewReady)
     def _ready(self, message: OverviewReady) -> None:
