@@ -15,6 +15,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 from tui_scale import checkpoint_ppl, scale_codes, write_scale_workspace, zero_shot
@@ -260,6 +261,8 @@ async def test_keys_and_plot(scale_ws: Workspace) -> None:
         plot.write_bytes(b"\x89PNG")
         await pilot.press("o")
         await until(pilot, lambda: opened == [plot])
+        await pilot.press("ctrl+p")  # the command palette is on
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette))
 
 
 async def test_imported_workspace_gives_its_own_advice(imported_ws: Workspace) -> None:
