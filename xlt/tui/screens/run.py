@@ -15,7 +15,7 @@ from textual.widgets import Header, OptionList, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from xlt.events import RunSummary
-from xlt.tui.data.formats import format_value
+from xlt.tui.data.formats import perplexity
 from xlt.tui.data.runs import RunFollower, RunProgress, RunRow, format_eta
 from xlt.tui.messages import LoadFailed, RunProgressed
 from xlt.tui.screens.base import XltScreen
@@ -114,7 +114,7 @@ def info_text(row: RunRow | None, s: RunSummary) -> str:
     if s.loss is not None:
         where.append(f"loss {s.loss:.3f}")
     if s.val_perplexity is not None:
-        where.append(f"val ppl {format_value(s.val_perplexity)}")
+        where.append(f"val ppl {perplexity(s.val_perplexity)}")
     if s.tokens_per_s is not None:
         where.append(f"{s.tokens_per_s:,.0f} tok/s")
     if s.status == "running" and s.eta_s is not None:

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.binding import Binding, BindingType
 
-from xlt.tui.data.formats import format_value
+from xlt.tui.data.formats import perplexity
 from xlt.tui.data.grid import Grid
 from xlt.tui.data.runs import RunRow, format_eta
 from xlt.tui.widgets.grid_table import GridTable
@@ -33,7 +33,7 @@ def cells(row: RunRow) -> tuple[Text | str, ...]:
         Text(s.status, style=STATUS_STYLE.get(s.status, "dim")),
         Text(step, justify="right"),
         Text(f"{s.loss:.3f}" if s.loss is not None else "", justify="right"),
-        Text(format_value(s.val_perplexity), justify="right"),
+        Text(perplexity(s.val_perplexity) if s.val_perplexity is not None else "", justify="right"),
         Text(eta, justify="right"),
         Text(f"{s.tokens_per_s:,.0f}" if s.tokens_per_s is not None else "", justify="right"),
         row.model or "",
