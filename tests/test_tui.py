@@ -21,6 +21,8 @@ from xlt.tui.data import TuiConfig
 from xlt.tui.widgets.curve import Curve
 from xlt.tui.widgets.empty_state import EmptyState
 from xlt.tui.widgets.frame_table import FrameTable
+from xlt.tui.widgets.matrix_table import MatrixTable
+from xlt.tui.widgets.virtual_grid import VirtualGrid
 from xlt.workspace import Workspace, write_parquet
 
 SIZE = (80, 24)
@@ -45,7 +47,7 @@ def screen_text(app: XltApp) -> str:
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
-def cell_text(table: DataTable | FrameTable, row: int, column: int) -> str:
+def cell_text(table: DataTable | VirtualGrid, row: int, column: int) -> str:
     """A cell's plain text."""
     value = table.get_cell_at((row, column))
     return getattr(value, "plain", str(value))
@@ -161,8 +163,8 @@ async def test_matrix_toggle_cycle_and_reload(tmp_path: Path) -> None:
     app = app_for(ws.root)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("3")
-        await until(pilot, lambda: app.screen.query_one("#matrix", DataTable).row_count == 5)
-        table = app.screen.query_one("#matrix", DataTable)
+        await until(pilot, lambda: app.screen.query_one("#matrix", MatrixTable).row_count == 5)
+        table = app.screen.query_one("#matrix", MatrixTable)
         assert cell_text(table, 0, 0) == "base"
         assert cell_text(table, 2, 1) == "600*"  # kpv is best at step-200, marked; no decimals from 100 up
         await pilot.press("g")
@@ -190,7 +192,7 @@ async def test_unreadable_file_is_a_notification(tmp_path: Path) -> None:
         await pilot.press("3")
         await until(pilot, lambda: len(app._notifications) > 0)
         write_parquet(perplexity_frame({"eng-s0": "eng"}, 2), ws.perplexity_path)
-        await until(pilot, lambda: app.screen.query_one("#matrix", DataTable).row_count == 3)
+        await until(pilot, lambda: app.screen.query_one("#matrix", MatrixTable).row_count == 3)
 
 
 async def test_analysis_and_data_screens(tmp_path: Path) -> None:
@@ -230,7 +232,7 @@ async def test_big_workspace_loads_without_freezing(tmp_path: Path) -> None:
         beat = asyncio.create_task(heartbeat())
         started = time.monotonic()
         await pilot.press("3")
-        table = app.screen.query_one("#matrix", DataTable)
+        table = app.screen.query_one("#matrix", MatrixTable)
         await until(pilot, lambda: table.row_count == 2001, timeout=60)
         loaded = time.monotonic() - started
         await pilot.press("end", "g")
@@ -254,6 +256,8 @@ import asyncio, sys
 from xlt.tui.app import make_app
 from xlt.tui.data import TuiConfig
 from xlt.tui.widgets.frame_table import FrameTable
+from xlt.tui.widgets.matrix_table import MatrixTable
+from xlt.tui.widgets.virtual_grid import VirtualGrid
 from xlt.workspace import Workspace
 
 async def main():

@@ -20,6 +20,7 @@ from xlt.tui.data import TuiConfig
 from xlt.tui.screens.pair import PairScreen
 from xlt.tui.widgets.curve import Curve
 from xlt.tui.widgets.frame_table import FrameTable
+from xlt.tui.widgets.matrix_table import MatrixTable
 from xlt.tui.widgets.virtual_grid import VirtualGrid
 from xlt.workspace import Workspace
 
@@ -77,7 +78,7 @@ def test_matrix_perplexity(snap_compare, tmp_path: Path) -> None:
 
     async def matrix(pilot: Pilot) -> None:
         await pilot.press("3")
-        await until(pilot, lambda: pilot.app.screen.query_one("#matrix", DataTable).row_count == 5)
+        await until(pilot, lambda: pilot.app.screen.query_one("#matrix", MatrixTable).row_count == 5)
 
     assert snap_compare(app_for(write_workspace(tmp_path / "ws").root), terminal_size=SIZE, run_before=matrix)
 
@@ -87,7 +88,7 @@ def test_matrix_gain_second_run(snap_compare, tmp_path: Path) -> None:
 
     async def gain(pilot: Pilot) -> None:
         await pilot.press("3")
-        table = pilot.app.screen.query_one("#matrix", DataTable)
+        table = pilot.app.screen.query_one("#matrix", MatrixTable)
         await until(pilot, lambda: table.row_count == 5)
         await pilot.press("n", "g")
         await until(pilot, lambda: table.row_count == 4 and "%" in table.get_cell_at((0, 1)).plain)
@@ -181,6 +182,6 @@ def test_matrix_with_baselines(snap_compare, tmp_path: Path) -> None:
 
     async def matrix(pilot: Pilot) -> None:
         await pilot.press("3")
-        await until(pilot, lambda: pilot.app.screen.query_one("#matrix", DataTable).row_count == 6)
+        await until(pilot, lambda: pilot.app.screen.query_one("#matrix", MatrixTable).row_count == 6)
 
     assert snap_compare(app_for(ws.root), terminal_size=SIZE, run_before=matrix)

@@ -38,7 +38,7 @@ def legend(overview: Overview | None, metric: Metric, at: At) -> str:
         if not overview.has_steps:
             notes.append("imported: one checkpoint, best = final")
         if overview.significance(at):
-            notes.append("[b]*[/b] significant")
+            notes.append("[b]*[/b] 95% interval of the log gain above 0")
         if overview.models > 1:
             notes.append(f"model {overview.model} (1 of {overview.models})")
     notes.append("rows donor HR · columns recipient LR · mean = donor strength")

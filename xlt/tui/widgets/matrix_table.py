@@ -12,7 +12,7 @@ from rich.text import Text
 from xlt.tui.data.grid import Grid
 from xlt.tui.data.heat import MISSING, shade
 from xlt.tui.data.matrix import Matrix
-from xlt.tui.widgets.grid_table import GridTable
+from xlt.tui.widgets.virtual_grid import VirtualGrid
 
 BEST_MARK = "*"
 
@@ -83,11 +83,11 @@ def matrix_grid(matrix: Matrix) -> Grid:
     )
 
 
-class MatrixTable(GridTable):
-    """A virtualised table: thousands of checkpoints cost only the rows on screen to draw."""
+class MatrixTable(VirtualGrid):
+    """A virtual table: thousands of checkpoints and 50 languages cost only the cells on screen."""
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="cell", fixed_columns=1)
+        super().__init__(id=id, fixed_columns=1)
         self.shown: tuple[str, list[str], int] | None = None
 
     def show(self, matrix: Matrix, grid: Grid) -> None:
