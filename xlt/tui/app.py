@@ -51,6 +51,10 @@ class XltApp(App):
             for key, mode, title, what in SCREENS
         ),
         Binding("q", "quit", "Quit"),
+        # A priority binding runs while the app reads the key, before the keys after it are routed: so
+        # "/kw" arriving in one read (a paste, tmux send-keys) filters by "kw" instead of sending k and w
+        # to the table. The screens' own `/` binding is what the footer and `?` show.
+        Binding("slash", "find", "Find", show=False, priority=True),
     ]
 
     def __init__(self, config: TuiConfig) -> None:
@@ -60,6 +64,12 @@ class XltApp(App):
 
     def on_mount(self) -> None:
         self.switch_mode("runs")
+
+    def action_find(self) -> None:
+        """`/` on any screen that has a table (see XltScreen.action_find)."""
+        find = getattr(self.screen, "action_find", None)
+        if find is not None:
+            find()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The palette (ctrl+p): every screen, and the keys of the current one."""

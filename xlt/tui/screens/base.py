@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, cast
 
-from textual import on
+from textual import events, on
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Input
@@ -71,16 +71,28 @@ class XltScreen(Screen):
 
     # --- find ---------------------------------------------------------------------------------------
 
+    @on(events.Mount)
+    def _mount_find_bar(self) -> None:
+        """Mounted hidden with the screen, so that `/` can focus it at once: keys typed right after `/`
+        reach it even before the next refresh."""
+        footers = list(self.query(Footer).results())
+        bar = FindBar(placeholder="filter rows by name or code", compact=True)
+        bar.display = False
+        if footers:
+            self.mount(bar, before=footers[0])
+        else:
+            self.mount(bar)
+
     def action_find(self) -> None:
         table = self.current_table()
         if table is None:
             self.notify("no table to filter on this screen", timeout=3)
             return
-        bar = next(iter(self.query(FindBar).results()), None)
-        if bar is None:
-            bar = FindBar(value=table.filter_text, placeholder="filter rows by name or code", compact=True)
-            self.mount(bar, before=self.query_one(Footer))
-        bar.focus()
+        bar = self.query_one(FindBar)
+        with self.prevent(Input.Changed):
+            bar.value = table.filter_text
+        bar.display = True
+        self.set_focus(bar)  # now, not after a refresh as Widget.focus does: keys right after `/` land here
 
     @on(Input.Changed)
     def _find_changed(self, event: Input.Changed) -> None:
@@ -95,7 +107,7 @@ class XltScreen(Screen):
     def close_find(self) -> None:
         """Remove the find line (the filter it set stays) and give the keys back to the table."""
         for bar in self.query(FindBar):
-            bar.remove()
+            bar.display = False
         if (table := self.current_table()) is not None:
             table.focus()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from textual_plotext import PlotextPlot
 
+from xlt.display import number
 from xlt.tui.data.overview import PairCurve
 
 # plotext colour names; zero-shot is the line every gain is measured against, so it gets the strongest.
@@ -59,9 +60,25 @@ class PairPlot(PlotextPlot):
             plt.plot([low, high], [value, value], marker="braille", label=label,
                      color=REFERENCE_COLORS[i % len(REFERENCE_COLORS)])  # fmt: skip
             values.append(value)
-        if values and min(values) > 0 and max(values) / min(values) > 20:
-            plt.yscale("log")
+        if values and min(values) > 0:
+            low_y, high_y = min(values), max(values)
+            log = high_y / low_y > 20
+            if log:
+                plt.yscale("log")
+            ticks = _ticks(low_y, high_y, log)
+            plt.yticks(ticks, [number(t) for t in ticks])
         title = "perplexity vs step (lower = better)" if curve.has_steps else "imported matrix: no steps"
         plt.title(title)
         plt.xlabel("step" if curve.has_steps else "")
         self.refresh()
+
+
+def _ticks(low: float, high: float, log: bool, n: int = 5) -> list[float]:
+    """n ticks from low to high, evenly spaced (on a log axis, evenly in log), labelled as the CLI writes
+    perplexities instead of plotext's ``14000.0``."""
+    if high <= low:
+        return [low]
+    if log:
+        ratio = (high / low) ** (1 / (n - 1))
+        return [low * ratio**i for i in range(n)]
+    return [low + i * (high - low) / (n - 1) for i in range(n)]
