@@ -53,8 +53,8 @@ class XltApp(App):
         Binding("q", "quit", "Quit"),
         # A priority binding runs while the app reads the key, before the keys after it are routed: so
         # "/kw" arriving in one read (a paste, tmux send-keys) filters by "kw" instead of sending k and w
-        # to the table. The screens' own `/` binding is what the footer and `?` show.
-        Binding("slash", "find", "Find", show=False, priority=True),
+        # to the table.
+        Binding("slash", "find", "Find", priority=True, tooltip="Filter the table's rows by name or code"),
     ]
 
     def __init__(self, config: TuiConfig) -> None:
