@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from tui_scale import scale_codes, write_scale_workspace  # noqa: E402
+from test_tui_scale_data import scale_codes, write_scale_workspace  # noqa: E402
 
 from xlt.contracts import views  # noqa: E402
 from xlt.contracts.perplexity import read_results  # noqa: E402

@@ -10,10 +10,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from test_tui_scale_data import write_scale_workspace
 from test_tui_workspace import NOW, write_workspace
 from textual.pilot import Pilot
 from textual.widgets import DataTable, OptionList
-from tui_scale import write_scale_workspace
 
 from xlt.tui.app import XltApp, make_app
 from xlt.tui.data import TuiConfig
