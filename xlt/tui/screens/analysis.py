@@ -13,6 +13,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Header, OptionList, Static
+from textual.worker import get_current_worker
 
 from xlt.tui.data.common import Stamp, file_stamp
 from xlt.tui.data.tables import NamedTable, load_table, table_paths
@@ -59,9 +60,10 @@ class AnalysisScreen(PollingScreen):
         paths = table_paths(ws)
         stamp = tuple((str(p), file_stamp(p)) for p in paths)
         if stamp != self._stamp:
-            self._stamp = stamp
             self._cache.clear()
             self.post_current(TablesListed([str(p) for p in paths]))
+            if not get_current_worker().is_cancelled:  # else the list never reached the screen
+                self._stamp = stamp
         selected = self.selected if self.selected in paths else (paths[0] if paths else None)
         if selected is None:
             return

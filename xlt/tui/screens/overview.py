@@ -82,22 +82,24 @@ class OverviewScreen(PollingScreen):
     def load(self, force: bool) -> None:
         ws = self.config.workspace
         stamp = (file_stamp(ws.perplexity_path), file_stamp(baselines_path(ws)))
-        if stamp != self._stamp or self.overview is None:
-            self._stamp = stamp
-            self.overview = None
+        if stamp != self._stamp:
+            # The stamp is taken only once the file is read: a load superseded by a key press (its
+            # thread runs on) must not make the next one believe the overview is current.
             results = read_results(ws.perplexity_path)
             if results.is_empty():
+                self.overview, self._stamp = None, stamp
                 self.post_current(OverviewReady(None, None))
                 return
             try:
-                self.overview = load_overview(results)
+                overview = load_overview(results)
             except InputError as exc:
+                self.overview, self._stamp = None, stamp
                 self.post_current(OverviewReady(None, None, str(exc)))
                 return
-            self.baselines = load_baselines(ws)
-            self._grids = {}
-        elif not force:
-            return
+            self.baselines, self._grids = load_baselines(ws), {}
+            self.overview, self._stamp = overview, stamp
+        elif not force or self.overview is None:
+            return  # nothing new (a file without gains is read again only when it changes)
         view = (self.metric, self.at)
         if view not in self._grids:  # four views at most: each toggle back is free
             self._grids[view] = overview_grid(self.overview, *view)

@@ -38,9 +38,10 @@ class RunsScreen(PollingScreen):
         yield footer()
 
     def on_mount(self) -> None:
+        # Textual calls every class's on_mount, this one first: PollingScreen's then starts the polling
+        # (calling it here too would start a second timer).
         ws = self.config.workspace
         self.watcher = RunsWatcher(ws, self.config.stale_after_s, self.config.clock)
-        super().on_mount()
 
     def load(self, force: bool) -> None:
         assert self.watcher is not None
