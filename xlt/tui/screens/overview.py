@@ -45,6 +45,14 @@ def legend(overview: Overview | None, metric: Metric, at: At) -> str:
     return first + "\n" + " · ".join(notes)
 
 
+class OverviewGrid(VirtualGrid):
+    """The heatmap, whose enter opens a pair (and says so in the footer)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select", "Pair", tooltip="Forgetting curve of the pair under the cursor")
+    ]
+
+
 class OverviewScreen(PollingScreen):
     """A heatmap of every HR × LR pair; enter opens the pair's forgetting curve."""
 
@@ -74,7 +82,7 @@ class OverviewScreen(PollingScreen):
             ["xlt evaluate --all-lr", "xlt analyze import MATRIX.csv --zero-shot ZS.json"],
             id="empty",
         )
-        table = VirtualGrid(id="overview", fixed_columns=2)
+        table = OverviewGrid(id="overview", fixed_columns=2)
         table.sort_column, table.sort_reverse = MEAN_COLUMN, True  # strongest donors first
         yield table
         yield footer()

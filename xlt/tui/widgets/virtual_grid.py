@@ -56,7 +56,7 @@ class VirtualGrid(ScrollView, can_focus=True):
         Binding("pagedown", "page(1)", "Page down", show=False),
         Binding("home", "edge(-1)", "First row", show=False),
         Binding("end", "edge(1)", "Last row", show=False),
-        Binding("enter", "select", "Open", tooltip="Open what the cursor is on"),
+        Binding("enter", "select", "Select", show=False, tooltip="Select the cell under the cursor"),
         Binding("s", "sort_here", "Sort", show=False, tooltip="Sort by the cursor's column; again: reverse"),
     ]
 
