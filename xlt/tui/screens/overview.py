@@ -10,6 +10,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Header, Static
+from textual.worker import get_current_worker
 
 from xlt.contracts.baselines import baselines_path
 from xlt.contracts.perplexity import read_results
@@ -27,6 +28,8 @@ from xlt.tui.widgets.virtual_grid import VirtualGrid
 
 METRIC_TEXT = {"log_gain": "log gain ln(z/p)", "rel_gain": "rel gain 1 − p/z"}
 MEAN_COLUMN, FIRST_LR = 1, 2
+VIEWS: tuple[tuple[Metric, At], ...] = (("log_gain", "best"), ("rel_gain", "best"), ("log_gain", "final"),
+                                        ("rel_gain", "final"))  # fmt: skip
 
 
 def legend(overview: Overview | None, metric: Metric, at: At) -> str:
@@ -109,9 +112,13 @@ class OverviewScreen(PollingScreen):
         elif not force or self.overview is None:
             return  # nothing new (a file without gains is read again only when it changes)
         view = (self.metric, self.at)
-        if view not in self._grids:  # four views at most: each toggle back is free
+        if view not in self._grids:
             self._grids[view] = overview_grid(self.overview, *view)
         self.post_current(OverviewReady(self.overview, self._grids[view]))
+        # The other three views while the reader looks at this one: then `g` and `b` cost a repaint.
+        for other in VIEWS:
+            if other not in self._grids and not get_current_worker().is_cancelled:
+                self._grids[other] = overview_grid(self.overview, *other)
 
     @on(OverviewReady)
     def _ready(self, message: OverviewReady) -> None:
