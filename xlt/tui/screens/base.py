@@ -98,6 +98,10 @@ class XltScreen(Screen):
     def _find_changed(self, event: Input.Changed) -> None:
         if isinstance(event.input, FindBar) and (table := self.current_table()) is not None:
             table.set_query(event.value)
+            # The header says what is filtered, also once the find line is closed.
+            root = self.config.workspace.root.name
+            shown = f" · /{event.value} ({table.row_count:,} rows)" if event.value else ""
+            self.sub_title = root + shown
 
     @on(Input.Submitted)
     def _find_done(self, event: Input.Submitted) -> None:
