@@ -72,7 +72,7 @@ async def drive(root: Path) -> dict[str, list[tuple[float, float]]]:
             await timed(pilot, times, "open pair (enter)", "enter")
             await until(pilot, lambda: app.screen.query("#pair-plot"))
             await timed(pilot, times, "back (escape)", "escape")
-        await pilot.press("4")
+        await pilot.press("3")
         frame = app.screen.query_one("#table")
         await until(pilot, lambda: frame.row_count > 0)
         await timed(pilot, times, "analysis 10k rows, while filling", *["down"] * 10, "pagedown", "pagedown")

@@ -131,9 +131,9 @@ async def test_empty_workspace_says_what_to_run(tmp_path: Path) -> None:
     expected = {
         "1": "xlt pretrain",
         "2": "xlt analyze import",
-        "3": "xlt evaluate --all-lr",
-        "4": "xlt analyze",
-        "5": "xlt collect sample",
+        "3": "xlt analyze",
+        "4": "xlt collect sample",
+        "6": "xlt evaluate --all-lr",
     }
     async with app.run_test(size=SIZE) as pilot:
         for key, command in expected.items():
@@ -162,7 +162,7 @@ async def test_matrix_toggle_cycle_and_reload(tmp_path: Path) -> None:
     ws = write_workspace(tmp_path / "ws")
     app = app_for(ws.root)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("3")
+        await pilot.press("6")
         await until(pilot, lambda: app.screen.query_one("#matrix", MatrixTable).row_count == 5)
         table = app.screen.query_one("#matrix", MatrixTable)
         assert cell_text(table, 0, 0) == "base"
@@ -189,7 +189,7 @@ async def test_unreadable_file_is_a_notification(tmp_path: Path) -> None:
     ws.perplexity_path.write_bytes(b"PAR1 broken")
     app = app_for(ws.root)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("3")
+        await pilot.press("6")
         await until(pilot, lambda: len(app._notifications) > 0)
         write_parquet(perplexity_frame({"eng-s0": "eng"}, 2), ws.perplexity_path)
         await until(pilot, lambda: app.screen.query_one("#matrix", MatrixTable).row_count == 3)
@@ -199,13 +199,13 @@ async def test_analysis_and_data_screens(tmp_path: Path) -> None:
     """Analysis lists its tables with whatever columns they have; Data lists languages HR first."""
     app = app_for(write_workspace(tmp_path / "ws").root)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("4")
+        await pilot.press("3")
         tables = app.screen.query_one("#tables", OptionList)
         await until(pilot, lambda: tables.option_count == 4)
         assert "donors" in screen_text(app) and "hr_lang name" in screen_text(app)
         await pilot.press("down", "down")
         await until(pilot, lambda: "spearman_r" in screen_text(app))
-        await pilot.press("5")
+        await pilot.press("4")
         languages = app.screen.query_one("#languages", FrameTable)
         await until(pilot, lambda: languages.row_count == 8)
         assert cell_text(languages, 0, 0) == "eng" and cell_text(languages, 7, 0) == "xyz"
@@ -231,7 +231,7 @@ async def test_big_workspace_loads_without_freezing(tmp_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         beat = asyncio.create_task(heartbeat())
         started = time.monotonic()
-        await pilot.press("3")
+        await pilot.press("6")
         table = app.screen.query_one("#matrix", MatrixTable)
         await until(pilot, lambda: table.row_count == 2001, timeout=60)
         loaded = time.monotonic() - started
@@ -263,7 +263,7 @@ from xlt.workspace import Workspace
 async def main():
     app = make_app(TuiConfig(Workspace.resolve({str(root)!r}), refresh_s=0.05))
     async with app.run_test(size=(80, 24)) as pilot:
-        for key in ["enter", "escape", "2", "enter", "escape", "3", "g", "4", "5", "1"]:
+        for key in ["enter", "escape", "2", "enter", "escape", "6", "g", "3", "4", "1"]:
             await pilot.press(key)
             await pilot.pause(0.2)
 asyncio.run(main())

@@ -23,6 +23,7 @@ from xlt.contracts.perplexity import read_results
 from xlt.tui.app import XltApp, make_app
 from xlt.tui.data import TuiConfig, lang_label
 from xlt.tui.screens.help import HelpScreen
+from xlt.tui.screens.matrix import MatrixScreen
 from xlt.tui.screens.pair import PairScreen
 from xlt.tui.widgets.frame_table import FrameTable
 from xlt.tui.widgets.virtual_grid import VirtualGrid
@@ -75,7 +76,8 @@ def labels(table: VirtualGrid) -> list[str]:
 
 
 async def test_overview_sorts_filters_and_opens_a_pair(scale_ws: Workspace) -> None:
-    """Strongest donors first; `a` sorts by name, a header click by a recipient; `/` filters; enter opens."""
+    """Strongest donors first; `a` sorts by name, a header click by a recipient; `/` filters; enter opens
+    the pair, `m` the donor's checkpoint matrix."""
     hr, lr = scale_codes()
     app = app_for(scale_ws)
     async with app.run_test(size=BIG) as pilot:
@@ -105,6 +107,10 @@ async def test_overview_sorts_filters_and_opens_a_pair(scale_ws: Workspace) -> N
         assert len(curve.runs[f"{hr[7]}-s0"]) == 3
         await pilot.press("escape")
         await until(pilot, lambda: not isinstance(app.screen, PairScreen))
+        await pilot.press("m")  # the donor's checkpoint matrix: zero-shot, 3 checkpoints, 2 baselines
+        await until(pilot, lambda: isinstance(app.screen, MatrixScreen) and app.screen.subject is not None)
+        assert (app.screen.subject.kind, app.screen.subject.key) == ("hr", hr[7])
+        await until(pilot, lambda: app.screen.query_one("#matrix", VirtualGrid).row_count == 6)
 
 
 async def test_export_writes_the_table_as_shown(scale_ws: Workspace) -> None:
@@ -153,7 +159,7 @@ async def test_imported_workspace_gives_its_own_advice(imported_ws: Workspace) -
     """No runs and no corpus in an imported workspace: say so, never advise `xlt collect sample`."""
     app = app_for(imported_ws)
     async with app.run_test(size=(80, 24)) as pilot:
-        for key in ("1", "5"):
+        for key in ("1", "4"):
             await pilot.press(key)
             await until(pilot, lambda: app.screen.has_class("-empty") and "imported" in _text(app))
             assert "xlt collect sample" not in _text(app)
@@ -170,7 +176,7 @@ async def test_big_analysis_table_loads_in_the_worker(scale_ws: Workspace, tmp_p
     hr, _ = scale_codes()
     app = app_for(ws)
     async with app.run_test(size=BIG) as pilot:
-        await pilot.press("4")
+        await pilot.press("3")
         frame = app.screen.query_one("#table", FrameTable)
         await until(pilot, lambda: frame.row_count == 10_000)
         column = frame.grid.columns.index("rel_gain_best")

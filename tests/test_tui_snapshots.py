@@ -77,7 +77,7 @@ def test_matrix_perplexity(snap_compare, tmp_path: Path) -> None:
     """Matrix of the first run: zero-shot row first, perplexity coloured per language, best marked *."""
 
     async def matrix(pilot: Pilot) -> None:
-        await pilot.press("3")
+        await pilot.press("6")
         await until(pilot, lambda: pilot.app.screen.query_one("#matrix", MatrixTable).row_count == 5)
 
     assert snap_compare(app_for(write_workspace(tmp_path / "ws").root), terminal_size=SIZE, run_before=matrix)
@@ -87,7 +87,7 @@ def test_matrix_gain_second_run(snap_compare, tmp_path: Path) -> None:
     """After `n` and `g`: the second run's gain over zero-shot in per cent, green for gains, best marked."""
 
     async def gain(pilot: Pilot) -> None:
-        await pilot.press("3")
+        await pilot.press("6")
         table = pilot.app.screen.query_one("#matrix", MatrixTable)
         await until(pilot, lambda: table.row_count == 5)
         await pilot.press("n", "g")
@@ -100,7 +100,7 @@ def test_analysis_overlap(snap_compare, tmp_path: Path) -> None:
     """Analysis with the overlap table chosen: its own columns plus language names."""
 
     async def overlap(pilot: Pilot) -> None:
-        await pilot.press("4")
+        await pilot.press("3")
         await until(pilot, lambda: pilot.app.screen.query_one("#tables", OptionList).option_count == 4)
         await pilot.press("down", "down", "down")
         await until(pilot, lambda: pilot.app.screen.query_one("#table", FrameTable).row_count == 8)
@@ -114,7 +114,7 @@ def test_data_screen(snap_compare, tmp_path: Path) -> None:
     """Data: languages HR first with tier, lines, tokens and sources visible in 80 columns."""
 
     async def data(pilot: Pilot) -> None:
-        await pilot.press("5")
+        await pilot.press("4")
         await until(pilot, lambda: pilot.app.screen.query_one("#languages", FrameTable).row_count == 8)
 
     assert snap_compare(app_for(write_workspace(tmp_path / "ws").root), terminal_size=SIZE, run_before=data)
@@ -181,7 +181,7 @@ def test_matrix_with_baselines(snap_compare, tmp_path: Path) -> None:
     ws = write_scale_workspace(tmp_path / "ws", n_hr=3, n_lr=6)
 
     async def matrix(pilot: Pilot) -> None:
-        await pilot.press("3")
+        await pilot.press("6")
         await until(pilot, lambda: pilot.app.screen.query_one("#matrix", MatrixTable).row_count == 6)
 
     assert snap_compare(app_for(ws.root), terminal_size=SIZE, run_before=matrix)

@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from xlt.tui.data.common import TuiConfig
+from xlt.tui.data.matrix import Subject
 from xlt.tui.messages import LoadFailed
 from xlt.tui.screens.analysis import AnalysisScreen
 from xlt.tui.screens.data import DataScreen
@@ -20,18 +21,20 @@ from xlt.tui.screens.runs import RunsScreen
 from xlt.tui.screens.sweep import SweepScreen
 
 # (key, mode, title, what it shows): the number keys, the footer and the command palette.
+# Keys 3-5 are those of the screens before the overview existed; the per-run matrix moved to 6 (and `m`
+# on the overview opens it for the donor under the cursor).
 SCREENS = (
     ("1", "runs", "Runs", "every run with its status, live"),
     ("2", "overview", "Overview", "HR × LR heatmap of gains over zero-shot"),
-    ("3", "matrix", "Matrix", "checkpoint × LR matrix of one run, with baselines"),
-    ("4", "analysis", "Analysis", "the analyze stage's tables"),
-    ("5", "data", "Data", "the corpus' languages"),
-    ("6", "sweep", "Sweeps", "sweeps and their scheduler states"),
+    ("3", "analysis", "Analysis", "the analyze stage's tables"),
+    ("4", "data", "Data", "the corpus' languages"),
+    ("5", "sweep", "Sweeps", "sweeps and their scheduler states"),
+    ("6", "matrix", "Matrix", "checkpoint × LR matrix of one run or HR language, with baselines"),
 )
 
 
 class XltApp(App):
-    """Runs (1), Overview (2), Matrix (3), Analysis (4), Data (5), Sweeps (6); each screen reads the
+    """Runs (1), Overview (2), Analysis (3), Data (4), Sweeps (5), Matrix (6); each screen reads the
     workspace itself."""
 
     CSS_PATH = "xlt.tcss"
@@ -61,6 +64,7 @@ class XltApp(App):
         super().__init__()
         self.config = config
         self._failures: dict[str, str] = {}
+        self.requested_subject: Subject | None = None  # what the Matrix screen shows next (`m`)
 
     def on_mount(self) -> None:
         self.switch_mode("runs")

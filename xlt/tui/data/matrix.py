@@ -60,9 +60,13 @@ def matrix_subjects(frame: pl.DataFrame) -> list[Subject]:
         Subject("run", run_id, f"run {run_id}" + (f" · {lang_label(hr)}" if hr else ""))
         for run_id, hr in trained.select("run_id", "hr_lang").unique().sort("run_id").iter_rows()
     ]
-    for hr in trained["hr_lang"].drop_nulls().unique().sort():
-        subjects.append(Subject("hr", hr, f"HR {lang_label(hr)}, all seeds"))
+    subjects += [hr_subject(hr) for hr in trained["hr_lang"].drop_nulls().unique().sort()]
     return subjects
+
+
+def hr_subject(hr: str) -> Subject:
+    """Every run of one HR language, seeds averaged."""
+    return Subject("hr", hr, f"HR {lang_label(hr)}, all seeds")
 
 
 # One matrix row per checkpoint of the subject (several runs of an HR language are averaged).

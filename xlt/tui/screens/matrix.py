@@ -89,6 +89,9 @@ class MatrixScreen(PollingScreen):
         if frame is None or not subjects:
             self.post_current(MatrixReady([], None, None, None))
             return
+        requested = getattr(self.app, "requested_subject", None)
+        if requested in subjects:  # `m` on the overview asked for this donor
+            self.subject, self.app.requested_subject = requested, None  # type: ignore[attr-defined]
         subject = self.subject if self.subject in subjects else subjects[0]
         matrix = build_matrix(frame, subject, self.mode, self._baselines)
         self.post_current(MatrixReady(subjects, subject, matrix, matrix_grid(matrix)))
@@ -103,7 +106,11 @@ class MatrixScreen(PollingScreen):
             # Mounted with the first subjects: a Select without options would need a blank entry.
             select = next(self.query("#subject").results(Select), None)
             if select is None:
-                select = Select[Subject](options, allow_blank=False, id="subject", type_to_search=True)
+                # Created with the shown subject: a Select starts on its first option and says so with a
+                # Changed message, which would undo a subject asked for with `m` on the overview.
+                select = Select[Subject](
+                    options, value=message.subject or Select.BLANK, allow_blank=False, id="subject"
+                )
                 self.query_one("#matrix-bar").mount(select, before=0)
                 self.call_after_refresh(self._sync_select)
             else:
@@ -127,6 +134,10 @@ class MatrixScreen(PollingScreen):
     def _subject_chosen(self, event: Select.Changed) -> None:
         if isinstance(event.value, Subject) and event.value != self.subject:
             self.subject = event.value
+            self.reload(force=True)
+
+    def on_screen_resume(self) -> None:
+        if getattr(self.app, "requested_subject", None) is not None:
             self.reload(force=True)
 
     def action_toggle_mode(self) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 import polars as pl
 from textual import on
@@ -17,7 +17,7 @@ from xlt.contracts.perplexity import read_results
 from xlt.errors import InputError
 from xlt.tui.data.common import Stamp, file_stamp
 from xlt.tui.data.grid import Grid
-from xlt.tui.data.matrix import load_baselines
+from xlt.tui.data.matrix import hr_subject, load_baselines
 from xlt.tui.data.overview import At, Metric, Overview, load_overview, overview_grid
 from xlt.tui.messages import OverviewReady
 from xlt.tui.screens.pair import PairScreen
@@ -27,6 +27,9 @@ from xlt.tui.widgets.footer import footer
 from xlt.tui.widgets.virtual_grid import VirtualGrid
 
 METRIC_TEXT = {"log_gain": "log gain ln(z/p)", "rel_gain": "rel gain 1 − p/z"}
+if TYPE_CHECKING:
+    from xlt.tui.app import XltApp
+
 MEAN_COLUMN, FIRST_LR = 1, 2
 VIEWS: tuple[tuple[Metric, At], ...] = (("log_gain", "best"), ("rel_gain", "best"), ("log_gain", "final"),
                                         ("rel_gain", "final"))  # fmt: skip
@@ -66,6 +69,7 @@ class OverviewScreen(PollingScreen):
         Binding("b", "toggle_at", "Best/final", tooltip="Switch between the best and the final checkpoint"),
         Binding("d", "sort_strength", "Strength", show=False, tooltip="Sort donors by strength (mean gain)"),
         Binding("a", "sort_name", "A-Z", show=False, tooltip="Sort donors by name"),
+        Binding("m", "donor_matrix", "Matrix", show=False, tooltip="Checkpoint matrix of the donor (key 6)"),
     ]
 
     def __init__(self) -> None:
@@ -158,6 +162,15 @@ class OverviewScreen(PollingScreen):
             self.notify("move to a recipient's column (→) to open a pair", timeout=3)
             return
         self.app.push_screen(PairScreen(self.overview, self.baselines, grid.keys[row], grid.columns[column]))
+
+    def action_donor_matrix(self) -> None:
+        """The Matrix screen (6) for the donor under the cursor, every seed averaged."""
+        table = self.query_one("#overview", VirtualGrid)
+        row = table.grid_row
+        if table.grid is None or row is None or not table.grid.keys:
+            return
+        cast("XltApp", self.app).requested_subject = hr_subject(table.grid.keys[row])
+        self.app.switch_mode("matrix")
 
     def plot_path(self) -> Path | None:
         return self.config.workspace.analysis_dir / f"gain_{self.at}.png"
