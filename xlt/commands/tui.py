@@ -25,7 +25,7 @@ def tui(
 ) -> None:
     """Watch runs live; read the HR × LR overview, run matrices, analysis, corpus, sweeps.
 
-    Keys 1-6 switch screens: Runs, Overview, Matrix, Analysis, Data, Sweeps.
+    Keys 1-6 switch screens: Runs, Overview, Analysis, Data, Sweeps, Matrix.
     On every screen `?` lists its keys, `/` filters rows by name or code,
     a header click or `s` sorts, `e` exports the table as shown to exports/,
     `o` opens the screen's plot; ctrl+p opens the command palette; q quits.
