@@ -20,6 +20,9 @@ from xlt.tui.app import XltApp, make_app
 from xlt.tui.data import TuiConfig
 from xlt.tui.widgets.curve import Curve
 from xlt.tui.widgets.empty_state import EmptyState
+from xlt.tui.widgets.frame_table import FrameTable
+from xlt.tui.widgets.matrix_table import MatrixTable
+from xlt.tui.widgets.virtual_grid import VirtualGrid
 from xlt.workspace import Workspace, write_parquet
 
 SIZE = (80, 24)
@@ -44,7 +47,7 @@ def screen_text(app: XltApp) -> str:
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
-def cell_text(table: DataTable, row: int, column: int) -> str:
+def cell_text(table: DataTable | VirtualGrid, row: int, column: int) -> str:
     """A cell's plain text."""
     value = table.get_cell_at((row, column))
     return getattr(value, "plain", str(value))
@@ -127,9 +130,10 @@ async def test_empty_workspace_says_what_to_run(tmp_path: Path) -> None:
     app = app_for(tmp_path / "empty")
     expected = {
         "1": "xlt pretrain",
-        "2": "xlt evaluate --all-lr",
+        "2": "xlt analyze import",
         "3": "xlt analyze",
         "4": "xlt collect sample",
+        "6": "xlt evaluate --all-lr",
     }
     async with app.run_test(size=SIZE) as pilot:
         for key, command in expected.items():
@@ -158,11 +162,11 @@ async def test_matrix_toggle_cycle_and_reload(tmp_path: Path) -> None:
     ws = write_workspace(tmp_path / "ws")
     app = app_for(ws.root)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("2")
-        await until(pilot, lambda: app.screen.query_one("#matrix", DataTable).row_count == 5)
-        table = app.screen.query_one("#matrix", DataTable)
+        await pilot.press("6")
+        await until(pilot, lambda: app.screen.query_one("#matrix", MatrixTable).row_count == 5)
+        table = app.screen.query_one("#matrix", MatrixTable)
         assert cell_text(table, 0, 0) == "base"
-        assert cell_text(table, 2, 1) == "600.5*"  # kpv is best at step-200, marked
+        assert cell_text(table, 2, 1) == "600*"  # kpv is best at step-200, marked; no decimals from 100 up
         await pilot.press("g")
         await until(pilot, lambda: table.row_count == 4 and "%" in cell_text(table, 0, 1))
         assert cell_text(table, 1, 1) == "+40.0%*"
@@ -170,7 +174,7 @@ async def test_matrix_toggle_cycle_and_reload(tmp_path: Path) -> None:
         await until(pilot, lambda: table.row_count == 5)
         await pilot.press("n")
         await until(pilot, lambda: "tur-s0" in screen_text(app))
-        assert cell_text(table, 1, 1) != "602.5 "
+        assert cell_text(table, 1, 1) != "602 "
         select = app.screen.query_one("#subject", Select)
         hr_tur = app.screen.subjects[-1]
         select.value = hr_tur  # as if chosen from the drop-down
@@ -185,10 +189,10 @@ async def test_unreadable_file_is_a_notification(tmp_path: Path) -> None:
     ws.perplexity_path.write_bytes(b"PAR1 broken")
     app = app_for(ws.root)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("2")
+        await pilot.press("6")
         await until(pilot, lambda: len(app._notifications) > 0)
         write_parquet(perplexity_frame({"eng-s0": "eng"}, 2), ws.perplexity_path)
-        await until(pilot, lambda: app.screen.query_one("#matrix", DataTable).row_count == 3)
+        await until(pilot, lambda: app.screen.query_one("#matrix", MatrixTable).row_count == 3)
 
 
 async def test_analysis_and_data_screens(tmp_path: Path) -> None:
@@ -202,7 +206,7 @@ async def test_analysis_and_data_screens(tmp_path: Path) -> None:
         await pilot.press("down", "down")
         await until(pilot, lambda: "spearman_r" in screen_text(app))
         await pilot.press("4")
-        languages = app.screen.query_one("#languages", DataTable)
+        languages = app.screen.query_one("#languages", FrameTable)
         await until(pilot, lambda: languages.row_count == 8)
         assert cell_text(languages, 0, 0) == "eng" and cell_text(languages, 7, 0) == "xyz"
         assert "8 languages · 3 hr · 4 lr · 1 excluded" in screen_text(app)
@@ -227,8 +231,8 @@ async def test_big_workspace_loads_without_freezing(tmp_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         beat = asyncio.create_task(heartbeat())
         started = time.monotonic()
-        await pilot.press("2")
-        table = app.screen.query_one("#matrix", DataTable)
+        await pilot.press("6")
+        table = app.screen.query_one("#matrix", MatrixTable)
         await until(pilot, lambda: table.row_count == 2001, timeout=60)
         loaded = time.monotonic() - started
         await pilot.press("end", "g")
@@ -251,12 +255,15 @@ def test_tui_imports_no_training_code(tmp_path: Path) -> None:
 import asyncio, sys
 from xlt.tui.app import make_app
 from xlt.tui.data import TuiConfig
+from xlt.tui.widgets.frame_table import FrameTable
+from xlt.tui.widgets.matrix_table import MatrixTable
+from xlt.tui.widgets.virtual_grid import VirtualGrid
 from xlt.workspace import Workspace
 
 async def main():
     app = make_app(TuiConfig(Workspace.resolve({str(root)!r}), refresh_s=0.05))
     async with app.run_test(size=(80, 24)) as pilot:
-        for key in ["enter", "escape", "2", "g", "3", "4", "1"]:
+        for key in ["enter", "escape", "2", "enter", "escape", "6", "g", "3", "4", "1"]:
             await pilot.press(key)
             await pilot.pause(0.2)
 asyncio.run(main())

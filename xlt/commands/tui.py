@@ -23,11 +23,17 @@ def tui(
         ),
     ] = 600.0,
 ) -> None:
-    """Watch runs live, read the perplexity matrix, analysis and corpus tables, sweeps (keys 1-5, q quits).
+    """Watch runs live; read the HR × LR overview, run matrices, analysis, corpus, sweeps.
 
-    Reads only workspace files (runs/, results/, analysis/, corpus/, sweeps/): safe to open on a login
-    node while training runs elsewhere. The sweeps screen also asks squeue/sacct, every 30 s at most and
-    in the background.
+    Keys 1-6 switch screens: Runs, Overview, Analysis, Data, Sweeps, Matrix.
+    On every screen `?` lists its keys, `/` filters rows by name or code,
+    a header click or `s` sorts, `e` exports the table as shown to exports/,
+    `o` opens the screen's plot; ctrl+p opens the command palette; q quits.
+    A gain is positive when the checkpoint's perplexity is below zero-shot.
+
+    Reads only workspace files (runs/, results/, analysis/, corpus/, sweeps/):
+    safe on a login node while training runs elsewhere; it writes only exports/.
+    The sweeps screen asks squeue/sacct every 30 s at most, in the background.
 
     Example: xlt --workspace exp1 tui --refresh 5
     """

@@ -6,14 +6,19 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from xlt.tui.data import Matrix, NamedTable, RunProgress, RunRow, Subject
+from xlt.tui.data.grid import Grid
+from xlt.tui.data.matrix import Matrix, Subject
+from xlt.tui.data.overview import Overview, PairCurve
+from xlt.tui.data.runs import RunProgress, RunRow
+from xlt.tui.data.tables import NamedTable
 
 
 @dataclass
 class RunsChanged(Message):
-    """The runs of the workspace, after something in runs/ changed."""
+    """The runs of the workspace, after something in runs/ changed (`imported`: results, but no runs)."""
 
     rows: list[RunRow]
+    imported: bool = False
 
 
 @dataclass
@@ -33,21 +38,45 @@ class MatrixReady(Message):
     subjects: list[Subject] | None
     subject: Subject | None
     matrix: Matrix | None
-    cells: list[list[object]] | None
+    grid: Grid | None
 
 
 @dataclass
-class TablesLoaded(Message):
-    """The analysis (and downstream) tables were read again."""
+class OverviewReady(Message):
+    """The HR × LR overview is built (`problem`: why there is none, e.g. no zero-shot rows)."""
 
-    tables: list[NamedTable]
+    overview: Overview | None
+    grid: Grid | None
+    problem: str | None = None
+
+
+@dataclass
+class PairReady(Message):
+    """The forgetting curve of one HR × LR pair is built."""
+
+    curve: PairCurve
+
+
+@dataclass
+class TablesListed(Message):
+    """The tables the Analysis screen can show (path names), after a file came, went or changed."""
+
+    names: list[str]
+
+
+@dataclass
+class TableLoaded(Message):
+    """One analysis table, read and formatted."""
+
+    table: NamedTable
 
 
 @dataclass
 class LanguagesLoaded(Message):
-    """corpus/languages.parquet was read again (None: it does not exist yet)."""
+    """corpus/languages.parquet was read again (None: it does not exist yet; `imported`: results exist)."""
 
     table: NamedTable | None
+    imported: bool = False
 
 
 @dataclass

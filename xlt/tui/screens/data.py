@@ -6,13 +6,19 @@ from collections import Counter
 
 from textual import on
 from textual.app import ComposeResult
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
-from xlt.tui.data import TIER_ORDER, Stamp, file_stamp, load_languages
+from xlt.tui.data.common import Stamp, file_stamp
+from xlt.tui.data.tables import TIER_ORDER, load_languages
 from xlt.tui.messages import LanguagesLoaded
 from xlt.tui.screens.polling import PollingScreen
 from xlt.tui.widgets.empty_state import EmptyState
+from xlt.tui.widgets.footer import footer
 from xlt.tui.widgets.frame_table import FrameTable
+
+NO_CORPUS = ("No corpus yet (corpus/languages.parquet does not exist).", ["xlt collect sample", "xlt clean"])
+IMPORTED = ("No corpus here: this workspace holds an imported matrix (`xlt analyze import`), and its\n"
+            "languages are the overview's rows and columns (press 2).", [])  # fmt: skip
 
 
 class DataScreen(PollingScreen):
@@ -28,26 +34,24 @@ class DataScreen(PollingScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield EmptyState(
-            "No corpus yet (corpus/languages.parquet does not exist).",
-            ["xlt collect sample", "xlt clean"],
-            id="empty",
-        )
+        yield EmptyState(*NO_CORPUS, id="empty")
         yield Static(id="languages-summary")
         yield FrameTable(id="languages")
-        yield Footer()
+        yield footer()
 
     def load(self, force: bool) -> None:
-        path = self.config.workspace.languages_path
-        stamp = file_stamp(path)
+        ws = self.config.workspace
+        stamp = file_stamp(ws.languages_path)
         if self._loaded and stamp == self._stamp and not force:
             return
         self._stamp, self._loaded = stamp, True
-        self.post_current(LanguagesLoaded(load_languages(self.config.workspace)))
+        table = load_languages(ws)
+        self.post_current(LanguagesLoaded(table, table is None and ws.perplexity_path.exists()))
 
     @on(LanguagesLoaded)
     def _loaded_languages(self, message: LanguagesLoaded) -> None:
         self.show_empty(message.table is None)
+        self.query_one(EmptyState).say(*(IMPORTED if message.imported else NO_CORPUS))
         if message.table is None:
             return
         table = message.table
@@ -59,3 +63,6 @@ class DataScreen(PollingScreen):
         parts = [f"{len(table.rows)} languages"] + [f"{tiers[tier]} {tier}" for tier in order]
         self.query_one("#languages-summary", Static).update(" · ".join(parts))
         self.query_one(FrameTable).show(table)
+
+    def export_name(self) -> str:
+        return "languages"

@@ -1,7 +1,9 @@
-"""The perplexity matrix: checkpoint × LR language for one run or one HR language, or gain over zero-shot."""
+"""The per-run matrix: checkpoint × LR language for one run or one HR language, the baselines under the
+checkpoints, as perplexity or as gain over zero-shot."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 import polars as pl
@@ -9,25 +11,28 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import Footer, Header, Select, Static
+from textual.widgets import Header, Select, Static
 
-from xlt.tui.data import (
+from xlt.contracts.baselines import baselines_path
+from xlt.tui.data.common import Stamp, file_stamp
+from xlt.tui.data.matrix import (
     MatrixMode,
-    Stamp,
     Subject,
     build_matrix,
-    file_stamp,
+    load_baselines,
     load_perplexity,
     matrix_subjects,
 )
 from xlt.tui.messages import MatrixReady
 from xlt.tui.screens.polling import PollingScreen
 from xlt.tui.widgets.empty_state import EmptyState
-from xlt.tui.widgets.matrix_table import MatrixTable, render_cells
+from xlt.tui.widgets.footer import footer
+from xlt.tui.widgets.matrix_table import MatrixTable, matrix_grid
 
+# Three lines of ~34 cells: what is left beside the run selector in 80 columns.
 LEGEND = {
-    "perplexity": "perplexity (lower is better)\n[b]*[/b] best per language",
-    "gain": "% less perplexity than zero-shot\n[b]*[/b] best per language",
+    "perplexity": "perplexity: lower = better\n[b]*[/b] best checkpoint per LR\n[i]italic[/i]: baselines",
+    "gain": "rel gain 1 − p/z: + = better\n(p below zero-shot z) · [b]*[/b] best\n[i]italic[/i]: baselines",
 }
 
 
@@ -37,9 +42,9 @@ class MatrixScreen(PollingScreen):
     TITLE = "Matrix"
     AUTO_FOCUS = "#matrix"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("g", "toggle_mode", "Gain/ppl"),
-        Binding("n", "cycle(1)", "Next run/HR"),
-        Binding("p", "cycle(-1)", "Prev", show=False),
+        Binding("g", "toggle_mode", "Gain/ppl", tooltip="Switch between perplexity and gain over zero-shot"),
+        Binding("n", "cycle(1)", "Next run/HR", tooltip="Show the next run or HR language"),
+        Binding("p", "cycle(-1)", "Prev", show=False, tooltip="Show the previous run or HR language"),
     ]
 
     def __init__(self) -> None:
@@ -48,7 +53,8 @@ class MatrixScreen(PollingScreen):
         self.subject: Subject | None = None
         self.subjects: list[Subject] = []
         self._frame: pl.DataFrame | None = None
-        self._stamp: Stamp = None
+        self._baselines: pl.DataFrame | None = None
+        self._stamp: tuple[Stamp, Stamp] | None = None
         self._polled = False
 
     def compose(self) -> ComposeResult:
@@ -61,30 +67,34 @@ class MatrixScreen(PollingScreen):
             id="empty",
         )
         yield MatrixTable(id="matrix")
-        yield Footer()
+        yield footer()
 
     def load(self, force: bool) -> None:
-        path = self.config.workspace.perplexity_path
-        stamp = file_stamp(path)
+        ws = self.config.workspace
+        stamp = (file_stamp(ws.perplexity_path), file_stamp(baselines_path(ws)))
         changed = stamp != self._stamp or not self._polled
         if not (changed or force):
             return  # nothing new: keep the table as it is
         self._stamp, self._polled = stamp, True
-        if stamp is None:
+        if stamp[0] is None:
             self._frame = None
             self.post_current(MatrixReady(None, None, None, None))
             return
         if changed or self._frame is None:
             self._frame = None  # a failed read is retried when the file changes or on a key press
-            self._frame = load_perplexity(path)
+            self._frame = load_perplexity(ws.perplexity_path)
+            self._baselines = load_baselines(ws)
         frame = self._frame
         subjects = matrix_subjects(frame) if frame is not None else []
         if frame is None or not subjects:
             self.post_current(MatrixReady([], None, None, None))
             return
+        requested = getattr(self.app, "requested_subject", None)
+        if requested in subjects:  # `m` on the overview asked for this donor
+            self.subject, self.app.requested_subject = requested, None  # type: ignore[attr-defined]
         subject = self.subject if self.subject in subjects else subjects[0]
-        matrix = build_matrix(frame, subject, self.mode)
-        self.post_current(MatrixReady(subjects, subject, matrix, render_cells(matrix)))
+        matrix = build_matrix(frame, subject, self.mode, self._baselines)
+        self.post_current(MatrixReady(subjects, subject, matrix, matrix_grid(matrix)))
 
     @on(MatrixReady)
     def _ready(self, message: MatrixReady) -> None:
@@ -96,15 +106,19 @@ class MatrixScreen(PollingScreen):
             # Mounted with the first subjects: a Select without options would need a blank entry.
             select = next(self.query("#subject").results(Select), None)
             if select is None:
-                select = Select[Subject](options, allow_blank=False, id="subject")
+                # Created with the shown subject: a Select starts on its first option and says so with a
+                # Changed message, which would undo a subject asked for with `m` on the overview.
+                select = Select[Subject](
+                    options, value=message.subject or Select.BLANK, allow_blank=False, id="subject"
+                )
                 self.query_one("#matrix-bar").mount(select, before=0)
                 self.call_after_refresh(self._sync_select)
             else:
                 with self.prevent(Select.Changed):
                     select.set_options(options)
         self._sync_select()
-        if message.matrix is not None and message.cells is not None:
-            self.query_one(MatrixTable).show(message.matrix, message.cells)
+        if message.matrix is not None and message.grid is not None:
+            self.query_one(MatrixTable).show(message.matrix, message.grid)
             self.query_one("#legend", Static).update(LEGEND[message.matrix.mode])
 
     def _sync_select(self) -> None:
@@ -122,6 +136,10 @@ class MatrixScreen(PollingScreen):
             self.subject = event.value
             self.reload(force=True)
 
+    def on_screen_resume(self) -> None:
+        if getattr(self.app, "requested_subject", None) is not None:
+            self.reload(force=True)
+
     def action_toggle_mode(self) -> None:
         """Switch between perplexity and gain over zero-shot."""
         self.mode = "gain" if self.mode == "perplexity" else "perplexity"
@@ -135,3 +153,12 @@ class MatrixScreen(PollingScreen):
         index = self.subjects.index(self.subject) if self.subject in self.subjects else -step
         self.subject = self.subjects[(index + step) % len(self.subjects)]
         self.reload(force=True)
+
+    def export_name(self) -> str:
+        key = self.subject.key if self.subject else "matrix"
+        return f"matrix-{key}-{self.mode}"
+
+    def plot_path(self) -> Path | None:
+        """The HR language's forgetting curves, as `xlt analyze` draws them."""
+        hr = self.subject.key if self.subject and self.subject.kind == "hr" else None
+        return self.config.workspace.analysis_dir / "forgetting" / f"{hr}.png" if hr else None

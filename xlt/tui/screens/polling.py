@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
+import polars as pl
 from textual import work
 from textual.message import Message
-from textual.screen import Screen
 from textual.worker import get_current_worker
 
-from xlt.tui.data import TuiConfig
+from xlt.errors import XltError
 from xlt.tui.messages import LoadFailed
+from xlt.tui.screens.base import XltScreen
 
-if TYPE_CHECKING:
-    from xlt.tui.app import XltApp
+# What a reader of workspace files can meet: our own errors (with their hints), files that vanish or
+# cannot be read, and tables polars or the contracts refuse. Anything else is a bug and is logged by
+# Textual's worker machinery instead of being dressed up as a notification.
+READ_ERRORS = (XltError, OSError, pl.exceptions.PolarsError, ValueError, KeyError)
 
 
-class PollingScreen(Screen):
+def describe(exc: BaseException) -> str:
+    """One line for a person: the error's own words, never its class name."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror
+    return str(exc) or "unreadable file"
+
+
+class PollingScreen(XltScreen):
     """Calls `load` in a thread worker at mount and every `refresh_s`; one load at a time.
 
     `load` runs off the UI thread: it reads files, returns early when their stamps did not change, and
@@ -27,10 +35,6 @@ class PollingScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self._busy = False
-
-    @property
-    def config(self) -> TuiConfig:
-        return cast("XltApp", self.app).config
 
     def on_mount(self) -> None:
         self.sub_title = self.config.workspace.root.name  # the full path would crowd 80 columns
@@ -48,8 +52,8 @@ class PollingScreen(Screen):
     def _load_worker(self, force: bool) -> None:
         try:
             self.load(force)
-        except Exception as exc:  # a worker never crashes the app: it says what failed
-            self.post_message(LoadFailed(self.title or type(self).__name__, f"{type(exc).__name__}: {exc}"))
+        except READ_ERRORS as exc:  # a worker never crashes the app: it says what failed
+            self.post_message(LoadFailed(str(self.title or "screen"), describe(exc)))
         finally:
             if not get_current_worker().is_cancelled:
                 self._busy = False

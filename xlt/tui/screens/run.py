@@ -4,28 +4,28 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, ProgressBar, Static
+from textual.widgets import Header, OptionList, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from xlt.events import RunSummary
-from xlt.tui.data import RunFollower, RunProgress, RunRow, TuiConfig, format_eta, format_value
+from xlt.tui.data.formats import perplexity
+from xlt.tui.data.runs import RunFollower, RunProgress, RunRow, format_eta
 from xlt.tui.messages import LoadFailed, RunProgressed
+from xlt.tui.screens.base import XltScreen
+from xlt.tui.screens.polling import READ_ERRORS, describe
 from xlt.tui.widgets.curve import Curve
+from xlt.tui.widgets.footer import footer
 from xlt.tui.widgets.runs_table import STATUS_STYLE
 
-if TYPE_CHECKING:
-    from xlt.tui.app import XltApp
 
-
-class RunScreen(Screen):
+class RunScreen(XltScreen):
     """Follows `runs/<id>/events.jsonl` with an EventTail in a thread worker; curves grow as it grows."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,backspace", "app.pop_screen", "Back")]
@@ -37,10 +37,6 @@ class RunScreen(Screen):
         self.progress: RunProgress | None = None
         self._stop = threading.Event()
 
-    @property
-    def config(self) -> TuiConfig:
-        return cast("XltApp", self.app).config
-
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="run-info")
@@ -51,7 +47,7 @@ class RunScreen(Screen):
         with Horizontal(id="run-bottom"):
             yield OptionList(id="checkpoints")
             yield Static(id="run-error")
-        yield Footer()
+        yield footer()
 
     def on_mount(self) -> None:
         self.title = f"Run {self.row.run_id if self.row is not None else self.run_dir.name}"
@@ -74,8 +70,8 @@ class RunScreen(Screen):
             try:
                 if follower.poll():
                     self.post_message(RunProgressed(follower.progress()))
-            except Exception as exc:  # keep following: the file may be replaced under us
-                self.post_message(LoadFailed(f"run {self.run_dir.name}", f"{type(exc).__name__}: {exc}"))
+            except READ_ERRORS as exc:  # keep following: the file may be replaced under us
+                self.post_message(LoadFailed(f"run {self.run_dir.name}", describe(exc)))
             if self._stop.wait(self.config.refresh_s):
                 break
 
@@ -118,7 +114,7 @@ def info_text(row: RunRow | None, s: RunSummary) -> str:
     if s.loss is not None:
         where.append(f"loss {s.loss:.3f}")
     if s.val_perplexity is not None:
-        where.append(f"val ppl {format_value(s.val_perplexity)}")
+        where.append(f"val ppl {perplexity(s.val_perplexity)}")
     if s.tokens_per_s is not None:
         where.append(f"{s.tokens_per_s:,.0f} tok/s")
     if s.status == "running" and s.eta_s is not None:

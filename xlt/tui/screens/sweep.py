@@ -7,12 +7,14 @@ import time
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Footer, Header
+from textual.widgets import Header
 
-from xlt.tui.data import fit_widths
+from xlt.tui.data.grid import Grid
 from xlt.tui.messages import SweepChanged
 from xlt.tui.screens.polling import PollingScreen
 from xlt.tui.widgets.empty_state import EmptyState
+from xlt.tui.widgets.footer import footer
+from xlt.tui.widgets.grid_table import GridTable
 
 COLUMNS = ("sweep", "run", "state", "job", "scheduler", "step", "loss")
 STATE_STYLE = {"running": "bold green", "finished": "blue", "failed": "bold red", "preempted": "magenta"}
@@ -40,8 +42,8 @@ class SweepScreen(PollingScreen):
             ["xlt sweep plan NAME --hr all --runs 5", "xlt sweep submit NAME --partition P"],
             id="empty",
         )
-        yield DataTable(id="sweep", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield GridTable(id="sweep")
+        yield footer()
 
     def load(self, force: bool) -> None:
         """Rows from the events at once; then, when due, again with the scheduler's states."""
@@ -73,19 +75,15 @@ class SweepScreen(PollingScreen):
     @on(SweepChanged)
     def show_rows(self, message: SweepChanged) -> None:
         self.show_empty(not message.rows)
-        table = self.query_one("#sweep", DataTable)
         cells = [
             (*row[:2], Text(row[2], style=STATE_STYLE.get(row[2], "dim")), *row[3:5], *map(_right, row[5:]))
             for row in message.rows
         ]
-        selected = table.cursor_row
-        table.clear(columns=True)
-        for label, width in zip(COLUMNS, fit_widths(COLUMNS, cells), strict=True):
-            table.add_column(label, width=width, key=label)
-        for row, values in zip(message.rows, cells, strict=True):
-            table.add_row(*values, key=f"{row[0]}/{row[1]}")
-        if cells:
-            table.move_cursor(row=min(selected, len(cells) - 1))
+        keys = [f"{row[0]}/{row[1]}" for row in message.rows]
+        numeric = [False] * 5 + [True] * 2
+        self.query_one("#sweep", GridTable).show_grid(
+            Grid(list(COLUMNS), cells, message.rows, numeric, keys=keys)
+        )
 
 
 def _right(value: str) -> Text:

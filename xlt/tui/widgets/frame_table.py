@@ -1,34 +1,27 @@
-"""Any parquet table as a DataTable: whatever columns the file has, numbers right-aligned."""
+"""Any parquet table as a VirtualGrid: whatever columns the file has, formatted per column, numbers right.
+
+A VirtualGrid, not a DataTable: a 10,000-row transfer table is there at once, and sorting or filtering
+it only reorders row indices (see :mod:`xlt.tui.widgets.virtual_grid`).
+"""
 
 from __future__ import annotations
 
-from rich.text import Text
-from textual.widgets import DataTable
-
-from xlt.tui.data import NamedTable, fit_widths
+from xlt.tui.data.tables import NamedTable
+from xlt.tui.widgets.virtual_grid import VirtualGrid
 
 
-class FrameTable(DataTable):
-    """Shows a NamedTable whose rows a worker already turned into text."""
+class FrameTable(VirtualGrid):
+    """Shows a NamedTable whose Grid a worker already built; the first column stays in view."""
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        super().__init__(id=id, fixed_columns=1)
         self.shown: NamedTable | None = None
 
     def show(self, table: NamedTable) -> None:
         """Replace the contents (a no-op when the same table object is shown again)."""
         if table is self.shown:
             return
+        if self.shown is not None and self.shown.path != table.path:
+            self.filter_text, self.sort_column = "", None  # another table: its own filter and order
         self.shown = table
-        self.clear(columns=True)
-        for label, width in zip(table.columns, fit_widths(table.columns, table.rows), strict=True):
-            self.add_column(label, width=width)
-        self.add_rows(
-            [
-                [
-                    Text(cell, justify="right") if right else cell
-                    for cell, right in zip(row, table.numeric, strict=True)
-                ]
-                for row in table.rows
-            ]
-        )
+        self.show_grid(table.grid)
