@@ -137,7 +137,7 @@ def best_rows(rows: list[list[float | None]], width: int, mode: MatrixMode) -> l
     """Row index of the best value per column: lowest perplexity or highest gain."""
     best: list[int | None] = []
     for j in range(width):
-        column = [(row[j], i) for i, row in enumerate(rows) if row[j] is not None and math.isfinite(row[j])]
+        column = [(v, i) for i, row in enumerate(rows) if (v := row[j]) is not None and math.isfinite(v)]
         if not column:
             best.append(None)
             continue

@@ -44,6 +44,21 @@ def named_table(name: str, path: Path, frame: pl.DataFrame) -> NamedTable:
     return NamedTable(name, path, table_grid(frame))
 
 
+Row = dict[str, Any]
+
+
+def _formatted(name: str, write: Callable[[Any], str]) -> Callable[[Row], str]:
+    return lambda r: write(r[name])
+
+
+def _raw(name: str) -> Callable[[Row], Any]:
+    return lambda r: r[name]
+
+
+def _named(name: str) -> Callable[[Row], str]:
+    return lambda r: other_name(r[name])
+
+
 def table_grid(frame: pl.DataFrame) -> Grid:
     """Labels, text rows and raw values of any frame, each column formatted by its own rule; a column of
     language codes gets their names beside it (blank where the name would repeat the code)."""
@@ -57,13 +72,13 @@ def table_grid(frame: pl.DataFrame) -> Grid:
         write = column_formatter(name, dtype)
         columns.append(name)
         numeric.append(dtype.is_numeric())
-        getters.append(lambda r, n=name, w=write: w(r[n]))
-        raw.append(lambda r, n=name: r[n])
+        getters.append(_formatted(name, write))
+        raw.append(_raw(name))
         if name in LANG_COLUMNS and dtype == pl.String and not (name == "iso3" and has_name):
             columns.append(f"{name} name")
             numeric.append(False)
-            getters.append(lambda r, n=name: other_name(r[n]))
-            raw.append(lambda r, n=name: other_name(r[n]))
+            getters.append(_named(name))
+            raw.append(_named(name))
     records = list(frame.iter_rows(named=True))
     rows = [tuple(get(record) for get in getters) for record in records]
     values = [tuple(get(record) for get in raw) for record in records]

@@ -17,8 +17,11 @@ from xlt.tui.widgets.footer import footer
 from xlt.tui.widgets.frame_table import FrameTable
 
 NO_CORPUS = ("No corpus yet (corpus/languages.parquet does not exist).", ["xlt collect sample", "xlt clean"])
-IMPORTED = ("No corpus here: this workspace holds an imported matrix (`xlt analyze import`), and its\n"
-            "languages are the overview's rows and columns (press 2).", [])  # fmt: skip
+IMPORTED: tuple[str, list[str]] = (
+    "No corpus here: this workspace holds an imported matrix (`xlt analyze import`), and its\n"
+    "languages are the overview's rows and columns (press 2).",
+    [],
+)
 
 
 class DataScreen(PollingScreen):

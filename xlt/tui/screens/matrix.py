@@ -108,9 +108,8 @@ class MatrixScreen(PollingScreen):
             if select is None:
                 # Created with the shown subject: a Select starts on its first option and says so with a
                 # Changed message, which would undo a subject asked for with `m` on the overview.
-                select = Select[Subject](
-                    options, value=message.subject or Select.BLANK, allow_blank=False, id="subject"
-                )
+                start = Select.NULL if message.subject is None else message.subject
+                select = Select[Subject](options, value=start, allow_blank=False, id="subject")
                 self.query_one("#matrix-bar").mount(select, before=0)
                 self.call_after_refresh(self._sync_select)
             else:

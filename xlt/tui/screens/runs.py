@@ -16,8 +16,11 @@ from xlt.tui.widgets.runs_table import RunsTable
 
 NO_RUNS = ("No training runs in this workspace yet (runs/ is empty).",
            ["xlt collect sample", "xlt clean", "xlt pretrain --hr English"])  # fmt: skip
-IMPORTED = ("No training runs here: this workspace holds an imported matrix (`xlt analyze import`).\n"
-            "Press 2 for the HR × LR overview, 3 for the analysis tables.", [])  # fmt: skip
+IMPORTED: tuple[str, list[str]] = (
+    "No training runs here: this workspace holds an imported matrix (`xlt analyze import`).\n"
+    "Press 2 for the HR × LR overview, 3 for the analysis tables.",
+    [],
+)
 
 
 class RunsScreen(PollingScreen):

@@ -13,6 +13,7 @@ from rich.text import Text
 from textual import on
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
+from textual.widgets._data_table import CursorType
 
 from xlt.tui.data.grid import Grid, order
 
@@ -27,10 +28,12 @@ class GridTable(DataTable):
         Binding("s", "sort_here", "Sort", show=False, tooltip="Sort by the cursor's column; again: reverse"),
     ]
 
-    def __init__(self, *, id: str | None = None, cursor_type: str = "row", fixed_columns: int = 0) -> None:
+    def __init__(
+        self, *, id: str | None = None, cursor_type: CursorType = "row", fixed_columns: int = 0
+    ) -> None:
         super().__init__(
             id=id, cursor_type=cursor_type, zebra_stripes=cursor_type == "row", fixed_columns=fixed_columns
-        )  # type: ignore[arg-type]
+        )
         self.grid: Grid | None = None
         self.filter_text = ""
         self.sort_column: int | None = None

@@ -73,13 +73,13 @@ def matrix_grid(matrix: Matrix) -> Grid:
                 Text(fmt(value, matrix.mode) + (BEST_MARK if best else " "), style=style, justify="right")
             )
         rows.append(tuple(row))
-    values = [(c, *v) for c, v in zip(matrix.checkpoints, matrix.values, strict=True)]
+    cells = [(c, *v) for c, v in zip(matrix.checkpoints, matrix.values, strict=True)]
     search = [c.casefold() for c in matrix.checkpoints]
     # Rows are keyed by their label so that the cursor stays on its checkpoint across mode switches.
     counts = Counter(matrix.checkpoints)
     keys = [c if counts[c] == 1 else f"{c}#{i}" for i, c in enumerate(matrix.checkpoints)]
     return Grid(
-        ["checkpoint", *matrix.langs], rows, values, [False, *[True] * len(matrix.langs)], search, keys
+        ["checkpoint", *matrix.langs], rows, cells, [False, *[True] * len(matrix.langs)], search, keys
     )
 
 

@@ -206,9 +206,10 @@ class VirtualGrid(ScrollView, can_focus=True):
                 arrow = (DOWN if self.sort_reverse else UP) if j == self.sort_column else ""
                 text, style = (grid.columns[j] + arrow)[: width + PAD], HEADER
             else:
-                text, style = _cell(values[j])
+                text, cell_style = _cell(values[j])
+                style = cell_style or Style()
                 if row == self.cursor_row:
-                    style = CURSOR if j == self.cursor_column else (style or Style()) + CURSOR_ROW
+                    style = CURSOR if j == self.cursor_column else style + CURSOR_ROW
             text = text[:width]
             text = text.rjust(width) if grid.numeric[j] and values is not None else text.ljust(width)
             segments.append(Segment(" " * PAD + text + " " * PAD, style))
