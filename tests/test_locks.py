@@ -128,3 +128,25 @@ def test_a_target_lock_sweeps_that_targets_temporaries_only(tmp_path: Path) -> N
     other.mkdir()
     with exclusive(tmp_path / ".spm-a.lock", "tokenizer spm-a", wait=True):
         assert not mine.exists() and other.exists()
+
+
+def test_writers_remove_temporaries_of_dead_writers_only(tmp_path: Path) -> None:
+    """A temporary of a killed writer goes at the next write into its folder; a live writer's and another
+    host's stay (a sweep's tasks share caches)."""
+    import subprocess
+
+    from xlt import workspace as ws_module
+
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    dead_pid = int(gone.stdout)
+    host = ws_module._HOST
+    dead = tmp_path / f".cache.npz.{host}-{dead_pid}.ab12cd34.tmp"
+    live = tmp_path / f".other.npz.{host}-{os.getppid()}.ef56gh78.tmp"
+    foreign = tmp_path / f".cache.npz.elsewhere-{dead_pid}.ij90kl12.tmp"
+    for path in (dead, live, foreign):
+        path.write_text("partial")
+    ws_module.atomic_write_text(tmp_path / "cache.npz", "done")
+    assert not dead.exists() and live.exists() and foreign.exists()
+    assert (tmp_path / "cache.npz").read_text() == "done"

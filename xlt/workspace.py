@@ -20,6 +20,8 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
+import socket
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -179,7 +181,8 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w", **kwargs: Any) ->
     target = Path(path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        sweep_dead_tmp(target.parent)
+        fd, tmp = tempfile.mkstemp(prefix=_tmp_prefix(target), suffix=".tmp", dir=target.parent)
     except OSError as exc:
         raise from_os_error(exc, "write", target) from exc
     if mode == "w":
@@ -236,7 +239,8 @@ def atomic_dir(path: str | os.PathLike[str]) -> Iterator[Path]:
     target = Path(path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+        sweep_dead_tmp(target.parent)
+        tmp = Path(tempfile.mkdtemp(prefix=_tmp_prefix(target), suffix=".tmp", dir=target.parent))
     except OSError as exc:
         raise from_os_error(exc, "write", target) from exc
     try:
@@ -250,6 +254,55 @@ def atomic_dir(path: str | os.PathLike[str]) -> Iterator[Path]:
         if (os_error := as_os_error(exc)) is not None and os_error.errno in _WRITE_ERRNOS:
             raise from_os_error(os_error, "write", target) from exc
         raise
+
+
+# Temporaries are named `.<target>.<host>-<pid>.<random>.tmp`, so that a later writer can tell those of a
+# process that died (killed mid-write) from those of one still writing, e.g. another task of a sweep
+# filling the same cache: only the first are removed (`sweep_dead_tmp`).
+_HOST = re.sub(r"[^A-Za-z0-9_]", "_", socket.gethostname()) or "host"
+_OWNER = re.compile(r"\.(?P<host>[A-Za-z0-9_]+)-(?P<pid>\d+)\.[^.]+\.tmp$")
+_swept: set[Path] = set()
+
+
+def _tmp_prefix(target: Path) -> str:
+    return f".{target.name}.{_HOST}-{os.getpid()}."
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def sweep_dead_tmp(directory: Path) -> list[Path]:
+    """Remove the temporaries in `directory` of writers on this host that no longer run (once a process).
+
+    Called by every atomic writer before its first write into a directory: a killed command leaves no
+    temporary behind for longer than its next run, whatever it was writing (caches included).
+    """
+    import shutil
+
+    folder = directory.absolute()
+    if folder in _swept:
+        return []
+    _swept.add(folder)
+    removed = []
+    with contextlib.suppress(OSError):
+        for path in folder.glob(".*.tmp"):
+            owner = _OWNER.search(path.name)
+            if owner is None or owner["host"] != _HOST or _alive(int(owner["pid"])):
+                continue
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+            removed.append(path)
+    return removed
 
 
 def lock_leftovers(lock: Path) -> list[tuple[Path, str]]:
