@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from xlt.errors import CorpusTooSmallError, UsageError, WorkspaceError
-from xlt.workspace import Workspace, atomic_write_text
+from xlt.workspace import Workspace, atomic_write_text, sweep_dead_tmp, tmp_prefix
 
 if TYPE_CHECKING:
     from datasets import Dataset
@@ -157,7 +157,8 @@ def _publish_first(path: Path, write: Callable[[Path], object], info: dict[str, 
     import tempfile
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    sweep_dead_tmp(path.parent)  # what a killed writer of any cache here left
+    tmp = Path(tempfile.mkdtemp(prefix=tmp_prefix(path), suffix=".tmp", dir=path.parent))
     try:
         write(tmp)
         # Written last: its presence marks a complete cache (the whole directory is renamed at once).

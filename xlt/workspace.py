@@ -182,7 +182,7 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w", **kwargs: Any) ->
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         sweep_dead_tmp(target.parent)
-        fd, tmp = tempfile.mkstemp(prefix=_tmp_prefix(target), suffix=".tmp", dir=target.parent)
+        fd, tmp = tempfile.mkstemp(prefix=tmp_prefix(target), suffix=".tmp", dir=target.parent)
     except OSError as exc:
         raise from_os_error(exc, "write", target) from exc
     if mode == "w":
@@ -240,7 +240,7 @@ def atomic_dir(path: str | os.PathLike[str]) -> Iterator[Path]:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         sweep_dead_tmp(target.parent)
-        tmp = Path(tempfile.mkdtemp(prefix=_tmp_prefix(target), suffix=".tmp", dir=target.parent))
+        tmp = Path(tempfile.mkdtemp(prefix=tmp_prefix(target), suffix=".tmp", dir=target.parent))
     except OSError as exc:
         raise from_os_error(exc, "write", target) from exc
     try:
@@ -264,7 +264,8 @@ _OWNER = re.compile(r"\.(?P<host>[A-Za-z0-9_]+)-(?P<pid>\d+)\.[^.]+\.tmp$")
 _swept: set[Path] = set()
 
 
-def _tmp_prefix(target: Path) -> str:
+def tmp_prefix(target: Path) -> str:
+    """The name prefix of a temporary for `target` (see `sweep_dead_tmp`)."""
     return f".{target.name}.{_HOST}-{os.getpid()}."
 
 

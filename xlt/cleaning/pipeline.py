@@ -35,7 +35,7 @@ from xlt.cleaning.scripts import known
 from xlt.cleaning.split import selection, valid_count
 from xlt.errors import InputError, from_os_error
 from xlt.progress import NullReporter, Reporter
-from xlt.workspace import Workspace, atomic_open, atomic_write_text
+from xlt.workspace import Workspace, atomic_open, atomic_write_text, tmp_prefix
 
 STATE_FILE = ".clean.json"
 BATCH_LINES = 4096
@@ -93,7 +93,9 @@ def _scratch(workspace: Workspace, iso3: str, dry_run: bool) -> Iterator[Path]:
     directory = Path(tempfile.gettempdir()) if dry_run else workspace.corpus_lang_dir(iso3)
     with writing(directory, iso3):
         directory.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{iso3}.survivors.", suffix=".tmp", dir=directory)
+        fd, name = tempfile.mkstemp(
+            prefix=tmp_prefix(directory / f"{iso3}.survivors"), suffix=".tmp", dir=directory
+        )
         os.close(fd)
     try:
         yield Path(name)
