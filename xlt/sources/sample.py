@@ -50,6 +50,9 @@ MIN_LR_TOKENS = 10_000
 # hold 14k-24k tokens each and stay recipients). Other related pairs the packages ship were too small to
 # split: Otomí ots has 7.7k tokens next to ote's 54k, Mixtec's kolo varieties hold <5k tokens each.
 RELATED_DONOR = "nci"
+# The ISO 639-3 codes of axolotl's Nahuatl varieties (Uto-Aztecan, Aztecan; Glottolog `azte1234`): the
+# related donor's relatives among the recipients.
+NAHUATL_VARIETIES = ("azz", "nci", "nhe", "nhm", "nhn", "nhw")
 INSTALL_HINT = "pip install 'xlt[sample]'"
 
 # Column layouts of the elotl CSVs (no header row), see elotl's corpus loader.

@@ -35,7 +35,7 @@ def matrix_table(results: pl.DataFrame, baselines: pl.DataFrame | None = None) -
     spread = f"mean±std over {n_seeds} mask seeds" if n_seeds > 1 else "one mask seed"
     title = (
         "Perplexity on LR languages (lower is better; green* / red: significantly better / worse than "
-        f"zero-shot, [interval] of 1 − p/z, 95 % paired bootstrap; {spread})"
+        f"zero-shot, \\[interval] of 1 − p/z, 95 % paired bootstrap; {spread})"
     )
     gains = {
         (*(row[c] for c in ROW_COLUMNS), row["lr_lang"]): row
