@@ -66,7 +66,10 @@ def significance_line(results: pl.DataFrame) -> str:
     kinds = [verdict(lo, hi) for lo, hi in gains.select("log_gain_lo", "log_gain_hi").iter_rows()]
     rated = [k for k in kinds if k is not None]
     if not rated:
-        return "no cell has per-example losses, so no interval (re-score with `xlt evaluate` to get them)"
+        return (
+            "no cell has per-example losses, so no interval (older or imported results: move "
+            "results/perplexity.parquet away and re-run `xlt evaluate` to score them again)"
+        )
     missing = len(kinds) - len(rated)
     return (
         f"{rated.count('better')} of {len(rated)} checkpoint cells significantly better than zero-shot, "
