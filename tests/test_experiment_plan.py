@@ -95,5 +95,6 @@ def test_findings_say_who_helped_whom_with_intervals(ws) -> None:  # type: ignor
     assert (
         text[0].startswith("nci (related donor") and "lowered perplexity below zero-shot on azz +" in text[0]
     )
-    assert "over 2 seeds" in text[0] and "no distinguishable change on nya" in text[0]
-    assert text[1].startswith("spa (unrelated donor): helped no recipient") and "worse" in text[1]
+    assert "no distinguishable change: nya" in text[0] and " ±" in text[0]
+    assert text[1].startswith("spa (unrelated donor): helped no recipient") and "made worse: azz" in text[1]
+    assert "2 training seeds" in text[-1]

@@ -43,7 +43,7 @@ class Cell:
 
     def text(self) -> str:
         interval = "" if self.low is None else f" [{self.low:+.0%}, {self.high:+.0%}]"
-        spread = f", ±{self.seed_std:.0%} over {self.n_runs} seeds" if self.seed_std is not None else ""
+        spread = f" ±{self.seed_std:.1%}" if self.seed_std is not None else ""
         return f"{self.lr_lang} {self.gain:+.0%}{interval}{spread}"
 
 
@@ -92,20 +92,22 @@ def sentences(findings: list[DonorFinding]) -> list[str]:
         role = "related donor, Nahuatl" if finding.related else "unrelated donor"
         helped, hurt = finding.having("helped"), finding.having("hurt")
         same = finding.having("not distinguishable")
-        parts = [f"{finding.hr_lang} ({role}):"]
-        if helped:
-            parts.append("lowered perplexity below zero-shot on " + ", ".join(c.text() for c in helped) + ";")
-        if not helped:
-            parts.append("helped no recipient significantly;")
+        parts = [
+            "lowered perplexity below zero-shot on " + ", ".join(c.text() for c in helped)
+            if helped
+            else "helped no recipient significantly",
+        ]
         if hurt:
-            parts.append("made " + ", ".join(c.text() for c in hurt) + " worse;")
+            parts.append("made worse: " + ", ".join(c.text() for c in hurt))
         if same:
-            parts.append("no distinguishable change on " + ", ".join(c.text() for c in same) + ".")
-        lines.append(" ".join(parts).rstrip(";") + ("" if parts[-1].endswith(".") else "."))
+            parts.append("no distinguishable change: " + ", ".join(c.text() for c in same))
+        lines.append(f"{finding.hr_lang} ({role}): " + "; ".join(parts) + ".")
     if findings:
+        seeds = max(c.n_runs for f in findings for c in f.cells)
         lines.append(
-            "Gains are 1 − p/z at each run's final checkpoint, averaged over seeds; [95 % paired bootstrap "
-            "over the evaluation examples]; ± the spread over training seeds."
+            "Gains are 1 − p/z at each run's final checkpoint, averaged over its donor's seeds; [95 % paired "
+            "bootstrap over the evaluation examples]"
+            + (f"; ± the standard deviation over {seeds} training seeds." if seeds > 1 else ".")
         )
     return lines
 
