@@ -133,12 +133,17 @@ def test_matrix_has_zero_shot_row_and_contract_schema(lws: Workspace) -> None:
     for row in stored.iter_rows(named=True):
         assert row["perplexity"] == pytest.approx(math.exp(row["loss"]))
         assert row["n_tokens"] > 0
+        # Per-example sufficient statistics of the bootstrap: one entry per example, summing to the cell.
+        assert 0 < len(row["example_loss"]) == len(row["example_tokens"]) <= FAST["max_blocks"]
+        assert sum(row["example_tokens"]) == row["n_tokens"]
+        assert sum(row["example_loss"]) == pytest.approx(row["loss"] * row["n_tokens"])
     # Same masks for every model: the same number of target tokens per language.
     assert stored.group_by("lr_lang").agg(pl.col("n_tokens").n_unique())["n_tokens"].to_list() == [1, 1, 1]
     matrix = perplexity_matrix(stored)
     assert matrix.height == 4 and matrix["run_id"][0] == "base" and set(LR) <= set(matrix.columns)
     gains = gain_over_zero_shot(stored)
     assert gains.height == 3 * len(LR) and gains["zero_shot_perplexity"].null_count() == 0
+    assert gains["log_gain_lo"].null_count() == 0 and gains["significant"].null_count() == 0
     best = best_checkpoints(stored)
     assert sorted(best["lr_lang"]) == sorted(LR)
     for row in best.iter_rows(named=True):
@@ -222,6 +227,9 @@ def test_perplexity_is_total_loss_over_target_tokens() -> None:
             )
             total += float(out.loss) * int(label_lengths[i])
             count += int(label_lengths[i])
+            # the stored per-example sums, in the set's order although batches are sorted by length
+            assert score.example_loss[i] == pytest.approx(float(out.loss) * int(label_lengths[i]), rel=1e-5)
+            assert score.example_tokens[i] == label_lengths[i]
     assert score.n_tokens == count == int(label_lengths.sum())
     assert score.loss == pytest.approx(total / count, rel=1e-5)
     assert score.perplexity == pytest.approx(math.exp(total / count), rel=1e-5)

@@ -28,6 +28,8 @@ PERPLEXITY = {
     "n_tokens": pl.Int64,
     "model": pl.String,
     "eval_seed": pl.Int64,
+    "example_loss": pl.List(pl.Float64),
+    "example_tokens": pl.List(pl.Int64),
 }
 DOWNSTREAM = {"task", "run_id", "checkpoint", "metric", "score", "signature", "n"}
 
@@ -74,7 +76,7 @@ def test_collect_to_clean_contract(experiment):
     languages = pl.read_parquet(ws.languages_path)
     assert set(languages.columns) >= LANGUAGES
     tiers = dict(zip(languages["iso3"], languages["tier"], strict=True))
-    assert {"spa", "tur", "eng"} <= {k for k, v in tiers.items() if v == "hr"}
+    assert {"spa", "tur", "eng", "nci"} <= {k for k, v in tiers.items() if v == "hr"}  # nci: the control
     assert tiers["mie"] == "excluded"  # 4k tokens: below the paper's 10k floor
     assert sum(v == "lr" for v in tiers.values()) >= 3
     for iso3 in tiers:
@@ -90,7 +92,7 @@ def test_pretrain_contract(experiment):
     assert (ws.base_model_dir / "model.safetensors").is_file()
     assert list(ws.tokenizers_dir.glob("*/tokenizer.json"))
     run_ids = ws.run_ids()
-    assert {r.split("-")[0] for r in run_ids} == {"eng", "spa", "tur"}
+    assert {r.split("-")[0] for r in run_ids} == {"eng", "nci", "spa", "tur"}
     for run_id in run_ids:
         config = json.loads((ws.run_dir(run_id) / "config.json").read_text())
         for key in (
@@ -127,7 +129,12 @@ def test_evaluate_contract(experiment):
     assert results.filter(pl.col("run_id") != "base").height == checkpoints * len(lr)
     for row in results.iter_rows(named=True):
         assert math.isclose(row["perplexity"], math.exp(row["loss"]), rel_tol=1e-6)
-        assert row["n_tokens"] > 0
+        assert row["n_tokens"] > 0 and sum(row["example_tokens"]) == row["n_tokens"]
+        assert math.isclose(sum(row["example_loss"]), row["loss"] * row["n_tokens"], rel_tol=1e-6)
+    from xlt.contracts.views import transfer_table
+
+    pairs = transfer_table(results)
+    assert pairs["log_gain_lo_final"].null_count() == 0 and pairs["significant_final"].null_count() == 0
     baselines = pl.read_parquet(ws.results_dir / "baselines.parquet")
     assert {"random_init", "unigram:self"} <= set(baselines["baseline"])
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, fields
 
 from xlt.contracts.languages import languages_in_tier
 from xlt.errors import UsageError, WorkspaceError, XltError
+from xlt.modeling.labels import short_label
+from xlt.sources.sample import RELATED_DONOR
 from xlt.workspace import Workspace
 
 # Tier thresholds for the offline sample corpus. The paper's (350k / 10k whitespace tokens) would leave
@@ -22,8 +24,22 @@ from xlt.workspace import Workspace
 SAMPLE_HR_MIN_TOKENS = 30_000
 SAMPLE_LR_MIN_TOKENS = 10_000
 EMBEDDED_MODELS = ("auto", "base", "tiny", "small")
+# The embedded demo's continued pretraining: 2 seeds per donor (issue 15: seed spread next to the example
+# intervals), 80 steps each (80 × 32 × 64 = 164k input tokens, about one pass over the related donor's
+# text) and a checkpoint at the middle and the end (half the evaluation of 4 checkpoints). Four donors × 2
+# seeds then cost what 4 × 160 steps did.
+DEMO_RUNS = 2
+DEMO_STEPS = 80
+DEMO_CHECKPOINT_EVERY = 0.5
+# MT compares the related donor's run with an unrelated one on Spanish -> a Nahuatl recipient (azz: the
+# recipient with the most axolotl pairs, 2,343).
+MT_UNRELATED_DONOR = "spa"
+MT_SRC, MT_TGT = "spa", "azz"
 # `--quick`: a handful of steps and examples per stage, to check the pipeline rather than the science.
-QUICK = {"base_steps": 4, "steps": 4, "mt_steps": 2, "vocab_size": 1000, "max_blocks": 8, "mt_test_size": 8}
+QUICK = {
+    "runs": 1, "base_steps": 4, "steps": 4, "mt_steps": 2, "vocab_size": 1000, "max_blocks": 8,
+    "mt_test_size": 8,
+}  # fmt: skip
 
 
 @dataclass
@@ -49,7 +65,7 @@ class ExperimentPlan:
     """The experiment's options, resolved into commands. `None` leaves a value to the stage's default."""
 
     model: str = "auto"
-    runs: int = 1
+    runs: int | None = None  # default: DEMO_RUNS for the embedded model, 1 for others
     seed: int = 0
     sample: bool = True
     downstream: bool = True
@@ -60,15 +76,23 @@ class ExperimentPlan:
     vocab_size: int | None = None
     max_blocks: int | None = None
     mt_test_size: int | None = None
+    mt_learning_rate: float | None = None
+    checkpoint_every: float | None = None
     quick: bool = False
 
     def __post_init__(self) -> None:
-        if self.runs < 1:
-            raise UsageError("--runs must be at least 1")
         if self.quick:  # a smoke test of every stage and file contract in about a minute
             for name, value in QUICK.items():
                 if getattr(self, name) is None:
                     setattr(self, name, value)
+        if self.embedded:  # the demo's recipe (the comments at DEMO_RUNS); hub models keep the paper's
+            demo = {"runs": DEMO_RUNS, "steps": DEMO_STEPS, "checkpoint_every": DEMO_CHECKPOINT_EVERY}
+            for name, value in demo.items():
+                if getattr(self, name) is None:
+                    setattr(self, name, value)
+        self.runs = 1 if self.runs is None else self.runs
+        if self.runs < 1:
+            raise UsageError("--runs must be at least 1")
 
     @property
     def embedded(self) -> bool:
@@ -111,17 +135,29 @@ class ExperimentPlan:
                 "--seed",
                 str(self.seed),
             ]
-            stages.append(Stage(f"continue pretraining on {hr}", args + _opt("--steps", self.steps)))
+            args += [*_opt("--steps", self.steps), *_opt("--checkpoint-every", self.checkpoint_every)]
+            role = " (related donor: the positive control)" if hr == RELATED_DONOR and self.sample else ""
+            stages.append(Stage(f"continue pretraining on {hr}{role}", args))
         evaluate = ["evaluate", "--all-lr", "--baselines", *_opt("--max-blocks", self.max_blocks)]
         stages.append(Stage("perplexity of every checkpoint and the base on every LR language", evaluate))
         stages.append(
             Stage("analyze: overlap, typology, transfer, donors, recipients, plots", ["analyze", "all"])
         )
         if self.downstream:
-            mt = ["downstream", "mt", "--seed", str(self.seed), *_opt("--steps", self.mt_steps)]
-            mt += _opt("--test-size", self.mt_test_size)
-            stages.append(Stage("downstream MT: fine-tune the base model on one Spanish-LR pair", mt))
+            stages.append(self.mt_stage(hr_langs, model))
         return stages
+
+    def mt_stage(self, hr_langs: list[str], model: str) -> Stage:
+        """MT on Spanish -> a Nahuatl recipient: the base model and the first seed's final checkpoint of
+        the related donor and of an unrelated one (those of them that are pretrained)."""
+        donors = [hr for hr in (RELATED_DONOR, MT_UNRELATED_DONOR) if hr in hr_langs]
+        mt = ["downstream", "mt", "--src-lang", MT_SRC, "--tgt-lang", MT_TGT, "--seed", str(self.seed)]
+        if donors:
+            mt += ["--run", ",".join(f"{hr}-{short_label(model)}-s{self.seed}" for hr in donors)]
+        mt += [*_opt("--steps", self.mt_steps), *_opt("--test-size", self.mt_test_size)]
+        mt += _opt("--learning-rate", self.mt_learning_rate)
+        what = " and ".join(["the base model", *(f"{hr}'s run" for hr in donors)])
+        return Stage(f"downstream MT {MT_SRC} -> {MT_TGT}: fine-tune {what}, same test set", mt)
 
     def options(self) -> dict[str, object]:
         """The plan's fields (for a record of what ran)."""

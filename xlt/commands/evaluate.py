@@ -95,18 +95,9 @@ def evaluate(
         matrix = evaluate_matrix(ws, options, reporter, compute_baselines=baselines)
     if matrix is None:  # another process of `accelerate launch`: rank 0 renders
         return
-    from xlt.commands.render.evaluate import best_table, matrix_table, settings_line
+    from xlt.commands.render.evaluate import render_report
 
-    console.print(matrix_table(matrix.results, matrix.baselines))
-    console.print(best_table(matrix.results))
-    console.print(settings_line(matrix.settings, matrix.results), highlight=False)
-    console.print(f"results: {ws.perplexity_path}", highlight=False)
-    if matrix.baselines is not None:
-        console.print(
-            f"baselines: {matrix.baselines_path} (unigram self is an oracle: the LR language's own "
-            "token frequencies, from its other split)",
-            highlight=False,
-        )
+    render_report(console, matrix, ws.perplexity_path)
 
 
 def _quiet_transformers() -> None:

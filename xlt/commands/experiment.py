@@ -25,9 +25,17 @@ SampleOpt = Annotated[
         "--sample/--no-sample", help="Collect the offline sample corpus first (else use raw/ as is)."
     ),
 ]
-RunsOpt = Annotated[int, typer.Option("--runs", help="Seeds per HR language (paper: 5).")]
+RunsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--runs", help="Seeds per HR language (default: 2 with the embedded model, else 1; paper: 5)."
+    ),
+]
 StepsOpt = Annotated[
-    int | None, typer.Option("--steps", help="Optimizer steps per HR run (default: the recipe's).")
+    int | None,
+    typer.Option(
+        "--steps", help="Optimizer steps per HR run (default: 80 with the embedded model, else the recipe's)."
+    ),
 ]
 DownstreamOpt = Annotated[
     bool,

@@ -1,7 +1,9 @@
 """``results/perplexity.parquet``: one row per (model state, LR language, eval seed), and its settings.
 
-Columns as in ARCHITECTURE.md. A cell is identified by :data:`CELL_KEY`; ``model`` is part of the key
-because the zero-shot rows (``run_id == "base"``) of different base models differ only by it. Rows of
+Columns as in ARCHITECTURE.md, plus the optional per-example ``example_loss`` / ``example_tokens``
+lists (files written before them still load: the columns become nulls). A cell is identified by
+:data:`CELL_KEY`; ``model`` is part of the key because the zero-shot rows (``run_id == "base"``) of
+different base models differ only by it. Rows of
 several processes are first written as part files (``results/perplexity.parts/``) and merged by the main
 process. ``results/perplexity.settings.json`` holds what every cell shares (split, input length, block
 cap, mask parameters): cells computed with other settings are not comparable and are refused.
@@ -33,6 +35,10 @@ RESULT_SCHEMA: dict[str, pl.DataType] = {
     "n_tokens": pl.Int64(),
     "model": pl.String(),
     "eval_seed": pl.Int64(),
+    # Per example of the masked set, in its order: summed loss (nats) and target tokens. Sufficient for a
+    # paired bootstrap over examples (xlt.contracts.intervals); null in older files and imported tables.
+    "example_loss": pl.List(pl.Float64()),
+    "example_tokens": pl.List(pl.Int64()),
 }
 # What a table from elsewhere (a published matrix) must have; the other columns may be missing (nulls).
 REQUIRED_COLUMNS = ("run_id", "hr_lang", "checkpoint", "step", "lr_lang", "perplexity")

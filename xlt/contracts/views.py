@@ -17,6 +17,12 @@ column         formula              units
 
 The analysis names them ``*_best`` / ``*_final`` for the best and the final checkpoint of a run.
 
+**Intervals**: ``log_gain_lo`` / ``log_gain_hi`` bound the 95 % paired-bootstrap interval of ``log_gain``
+over the evaluation examples (:mod:`xlt.contracts.intervals`: the same resamples for the checkpoint and
+zero-shot), and ``significant`` is ``log_gain_lo > 0``; all three are null for cells without per-example
+losses (older results, imported matrices). The best checkpoint is chosen on the same examples, so its
+interval is optimistic; the final checkpoint's is not.
+
 **Matrices**: :func:`perplexity_matrix` is the wide model-state × LR table (one row per checkpoint, the
 zero-shot rows first); :func:`transfer_runs` / :func:`transfer_table` the HR × LR pair view (best and
 final checkpoint per run, then averaged over a language's runs), which the analysis, the plots and the
@@ -27,14 +33,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import polars as pl
 
+from xlt.contracts.intervals import cell_replicates, interval_columns
 from xlt.contracts.perplexity import BASE_RUN_ID, ROW_KEY, conform
 from xlt.errors import InputError
 
 PAIR = ("hr_lang", "lr_lang")
 RUN_PAIR = ("run_id", "hr_lang", "lr_lang")
 GAIN_KINDS = ("gain", "rel_gain", "log_gain")
+INTERVAL_COLUMNS = ("log_gain_lo", "log_gain_hi", "significant")
+AT = ("best", "final")
 
 
 def gain_exprs(perplexity: str, zero_shot: str, suffix: str = "") -> list[pl.Expr]:
@@ -45,6 +55,18 @@ def gain_exprs(perplexity: str, zero_shot: str, suffix: str = "") -> list[pl.Exp
         (1.0 - p / z).alias(f"rel_gain{suffix}"),
         (z.log() - p.log()).alias(f"log_gain{suffix}"),
     ]
+
+
+def log_gain_draws(zero_shot: np.ndarray | None, perplexity: np.ndarray | None) -> np.ndarray | None:
+    """``log_gain`` (ln z − ln p, as :func:`gain_exprs`) of paired bootstrap draws; None if one lacks them."""
+    if zero_shot is None or perplexity is None:
+        return None
+    return np.log(zero_shot) - np.log(perplexity)
+
+
+def _zero_shot_draws(results: pl.DataFrame) -> dict[tuple[object, ...], np.ndarray]:
+    """{(model, lr_lang): zero-shot bootstrap draws}, paired with every trained cell of that base model."""
+    return cell_replicates(results.filter(pl.col("run_id") == BASE_RUN_ID), ("model",))
 
 
 def cell_summary(results: pl.DataFrame, rows: Sequence[str] = ROW_KEY) -> pl.DataFrame:
@@ -100,12 +122,20 @@ def gain_over_zero_shot(results: pl.DataFrame, rows: Sequence[str] = ROW_KEY) ->
     left out; cells without a zero-shot counterpart get nulls.
     """
     results = conform(results)
-    trained = cell_summary(results.filter(pl.col("run_id") != BASE_RUN_ID), rows)
-    return (
-        _with_zero_shot(trained, results)
+    trained = results.filter(pl.col("run_id") != BASE_RUN_ID)
+    frame = (
+        _with_zero_shot(cell_summary(trained, rows), results)
         .rename({"zs_ppl": "zero_shot_perplexity", "zs_loss": "zero_shot_loss"})
         .with_columns(gain_exprs("perplexity", "zero_shot_perplexity"))
     )
+    draws: list[np.ndarray | None] = [None] * frame.height
+    if "model" in rows:  # zero-shot is paired per base model; pooled over models it would not be
+        cells, zs = cell_replicates(trained, rows), _zero_shot_draws(results)
+        keys = frame.select(*rows, "lr_lang").iter_rows(named=True)
+        draws = [
+            log_gain_draws(zs.get((k["model"], k["lr_lang"])), cells.get(tuple(k.values()))) for k in keys
+        ]
+    return frame.with_columns(interval_columns(draws))
 
 
 def best_checkpoints(results: pl.DataFrame, per_run: bool = False) -> pl.DataFrame:
@@ -121,7 +151,7 @@ def best_checkpoints(results: pl.DataFrame, per_run: bool = False) -> pl.DataFra
         .sort(["perplexity", "step", "run_id"])
         .group_by(group, maintain_order=True)
         .first()
-        .select(*columns, "zero_shot_perplexity", *GAIN_KINDS)
+        .select(*columns, "zero_shot_perplexity", *GAIN_KINDS, *INTERVAL_COLUMNS)
         .sort(group)
     )
 
@@ -133,10 +163,11 @@ def perplexity_matrix(
     per LR language.
 
     `value` is a column of :func:`cell_summary` (``perplexity``, ``loss``, ``n_tokens``) or a gain
-    (``gain``, ``rel_gain``, ``log_gain``; then the zero-shot rows are absent). With `with_std`, a
+    (``gain``, ``rel_gain``, ``log_gain``) or an interval column (``log_gain_lo``, ``log_gain_hi``,
+    ``significant``); then the zero-shot rows are absent. With `with_std`, a
     ``<lang>_std`` column (std over eval seeds) follows each language's perplexity column.
     """
-    gains = value in GAIN_KINDS
+    gains = value in GAIN_KINDS or value in INTERVAL_COLUMNS
     source = gain_over_zero_shot(results, rows) if gains else cell_summary(results, rows)
     if value not in source.columns:
         raise InputError(f"unknown matrix value {value!r}", "use perplexity, loss, n_tokens or a gain")
@@ -160,7 +191,8 @@ def transfer_runs(results: pl.DataFrame) -> pl.DataFrame:
     """One row per (run, HR, LR, model): best and final checkpoint, their gains over zero-shot, forgetting.
 
     ``forgetting`` says the final checkpoint is worse than the best one (the paper saw perplexity fall over
-    the first checkpoints and rise again).
+    the first checkpoints and rise again). ``log_gain_lo_{at}``, ``log_gain_hi_{at}`` and
+    ``significant_{at}`` (at = best, final) are the paired-bootstrap interval of ``log_gain_{at}``.
     """
     results = conform(results)
     per_checkpoint = cell_summary(results.filter(pl.col("run_id") != BASE_RUN_ID))
@@ -181,7 +213,7 @@ def transfer_runs(results: pl.DataFrame) -> pl.DataFrame:
         first_ppl=pl.col("perplexity").sort_by("step", **by_step).first(),
         n_checkpoints=pl.len(),
     )
-    return (
+    frame = (
         _with_zero_shot(summary, results)
         .drop("zs_loss")
         .with_columns([e for at in ("best", "final") for e in gain_exprs(f"{at}_ppl", "zs_ppl", f"_{at}")])
@@ -191,6 +223,25 @@ def transfer_runs(results: pl.DataFrame) -> pl.DataFrame:
         )
         .sort(list(RUN_PAIR))
     )
+    draws = run_draws(results, frame)
+    return frame.with_columns(
+        [c for at in ("best", "final") for c in interval_columns([d[at] for d in draws], f"_{at}")]
+    )
+
+
+def run_draws(results: pl.DataFrame, runs: pl.DataFrame) -> list[dict[str, np.ndarray | None]]:
+    """Per row of `runs` (:func:`transfer_runs`' columns): log_gain bootstrap draws of its best and final
+    checkpoint ({"best": …, "final": …}, None where a cell has no per-example losses)."""
+    results = conform(results)
+    cells = cell_replicates(results.filter(pl.col("run_id") != BASE_RUN_ID), ROW_KEY)
+    zs = _zero_shot_draws(results)
+    out = []
+    for row in runs.iter_rows(named=True):
+        zero = zs.get((row["model"], row["lr_lang"]))
+        state = {at: (row["run_id"], row["hr_lang"], row[f"{at}_checkpoint"], row[f"{at}_step"]) for at in AT}
+        cell = {at: cells.get((*state[at], row["model"], row["lr_lang"])) for at in AT}
+        out.append({at: log_gain_draws(zero, cell[at]) for at in AT})
+    return out
 
 
 def transfer_table(results: pl.DataFrame, runs: pl.DataFrame | None = None) -> pl.DataFrame:
@@ -198,18 +249,26 @@ def transfer_table(results: pl.DataFrame, runs: pl.DataFrame | None = None) -> p
 
     ``log_gain_*`` averaged is the log of the geometric-mean perplexity ratio; ``forgetting_share`` is the
     fraction of runs whose final checkpoint is worse than their best; ``n_runs`` how many were averaged.
+    ``log_gain_lo_{at}`` / ``log_gain_hi_{at}`` / ``significant_{at}`` bound the runs' mean log_gain over
+    example resamples (the same resample for every run: they share the examples); the spread over runs
+    (training seeds) is ``log_gain_{at}_std`` and ``rel_gain_final_std`` (null with one run).
     Pass the rows of one base model: runs of different base models would be averaged together here.
     """
     runs = transfer_runs(results) if runs is None else runs
+    pairs: dict[tuple[object, object], list[dict[str, np.ndarray | None]]] = {}
+    for row, draws in zip(runs.select(PAIR).iter_rows(), run_draws(results, runs), strict=True):
+        pairs.setdefault(row, []).append(draws)
     means = [
         "zs_ppl", "best_ppl", "final_ppl", "first_ppl", "forgetting_rel",
         *(f"{kind}_{at}" for at in ("best", "final") for kind in GAIN_KINDS),
     ]  # fmt: skip
-    return (
+    table = (
         runs.group_by(list(PAIR))
         .agg(
             *(pl.col(c).mean() for c in means),
             rel_gain_final_std=pl.col("rel_gain_final").std(),
+            log_gain_best_std=pl.col("log_gain_best").std(),
+            log_gain_final_std=pl.col("log_gain_final").std(),
             best_step=pl.col("best_step").median(),
             final_step=pl.col("final_step").max(),
             forgetting_share=pl.col("forgetting").cast(pl.Float64).mean(),
@@ -218,3 +277,16 @@ def transfer_table(results: pl.DataFrame, runs: pl.DataFrame | None = None) -> p
         .with_columns(forgetting=pl.col("forgetting_share") > 0.5)
         .sort(list(PAIR))
     )
+    keys = list(table.select(PAIR).iter_rows())
+    columns = [
+        interval_columns([_mean_draws([d[at] for d in pairs.get(k, [])]) for k in keys], f"_{at}")
+        for at in ("best", "final")
+    ]
+    return table.with_columns([c for group in columns for c in group])
+
+
+def _mean_draws(draws: list[np.ndarray | None]) -> np.ndarray | None:
+    """The runs' mean, draw by draw (paired: the runs share the resamples); None if any run lacks draws."""
+    if not draws or any(d is None for d in draws):
+        return None
+    return np.mean(draws, axis=0)

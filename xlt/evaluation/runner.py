@@ -149,6 +149,8 @@ class _Scorer:
                     "n_tokens": score.n_tokens,
                     "model": label,
                     "eval_seed": seed,
+                    "example_loss": list(score.example_loss or ()) or None,
+                    "example_tokens": list(score.example_tokens or ()) or None,
                 }
             )
         if rows:

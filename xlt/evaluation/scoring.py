@@ -2,6 +2,8 @@
 
 Perplexity is ``exp(total loss / target tokens)`` over the whole set, so the loss is summed per token
 (never a mean of batch means, which would weight short batches like long ones); label -100 is ignored.
+The per-example sums and counts are kept too: they are sufficient statistics for a paired bootstrap over
+the examples (:mod:`xlt.contracts.intervals`) without scoring again.
 """
 
 from __future__ import annotations
@@ -19,10 +21,13 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Score:
-    """Summed cross-entropy (nats) over `n_tokens` target tokens."""
+    """Summed cross-entropy (nats) over `n_tokens` target tokens; per example (in the set's order) when
+    scored by :func:`score_eval_set`."""
 
     loss_sum: float
     n_tokens: int
+    example_loss: tuple[float, ...] | None = None
+    example_tokens: tuple[int, ...] | None = None
 
     @property
     def loss(self) -> float:
@@ -92,23 +97,41 @@ def prepare_for_scoring(model: Any, precision: str, device: torch.device) -> Any
     return model.to(device=device, dtype=dtype).eval()
 
 
+def example_loss_sums(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Summed cross-entropy of each example of (batch, targets, vocab) `logits` (-100 ignored), float64.
+
+    In fp32 and chunked by examples as :func:`xlt.modeling.loss.token_loss_sum` is by rows (same reasons:
+    bf16's mantissa in the log-softmax; an fp32 copy of the whole batch would leave the caches).
+    """
+    import torch
+    import torch.nn.functional as F  # noqa: N812
+
+    from xlt.modeling.loss import CE_CHUNK_FLOATS
+
+    per_example = max(1, CE_CHUNK_FLOATS // max(1, logits.shape[1] * logits.shape[2]))
+    sums = []
+    for start in range(0, logits.shape[0], per_example):
+        chunk, target = logits[start : start + per_example].float(), labels[start : start + per_example]
+        flat, flat_target = chunk.reshape(-1, chunk.shape[-1]), target.reshape(-1)
+        losses = F.cross_entropy(flat, flat_target, ignore_index=LABEL_PAD_ID, reduction="none")
+        sums.append(losses.reshape(target.shape).sum(dim=1, dtype=torch.float64))
+    return torch.cat(sums)
+
+
 def score_eval_set(
     model: Any, arrays: dict[str, np.ndarray], batch_size: int | None, device: torch.device
 ) -> Score:
-    """Summed target-token loss of `model` (from :func:`prepare_for_scoring`) on a masked set; batches
-    trimmed to their length. `batch_size` None picks :func:`auto_batch_size` from the label length and
-    the vocabulary.
+    """Summed target-token loss of `model` (from :func:`prepare_for_scoring`) on a masked set, in total and
+    per example; batches trimmed to their length. `batch_size` None picks :func:`auto_batch_size` from
+    the label length and the vocabulary.
     """
     import torch
-
-    from xlt.modeling.loss import token_loss_sum
 
     input_ids, attention_mask, labels = arrays["input_ids"], arrays["attention_mask"], arrays["labels"]
     if batch_size is None:
         batch_size = auto_batch_size(labels.shape[1], model.config.vocab_size, device.type)
     label_lengths = (labels != LABEL_PAD_ID).sum(axis=1)
-    loss_sum = 0.0
-    n_tokens = 0
+    example_loss = np.zeros(len(labels), dtype=np.float64)
     with torch.inference_mode():
         for index in length_batches(attention_mask, batch_size):
             width = int(attention_mask[index].sum(axis=1).max())
@@ -122,6 +145,11 @@ def score_eval_set(
                 decoder_input_ids=model.prepare_decoder_input_ids_from_labels(labels=batch_labels),
                 use_cache=False,  # one teacher-forced pass: a key/value cache would only cost copies
             ).logits
-            loss_sum += float(token_loss_sum(logits, batch_labels))
-            n_tokens += int((batch_labels != LABEL_PAD_ID).sum())
-    return Score(loss_sum, n_tokens)
+            example_loss[index] = example_loss_sums(logits, batch_labels).cpu().numpy()
+    example_tokens = label_lengths.astype(np.int64)
+    return Score(
+        float(example_loss.sum()),
+        int(example_tokens.sum()),
+        tuple(example_loss.tolist()),
+        tuple(example_tokens.tolist()),
+    )

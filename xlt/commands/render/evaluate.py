@@ -1,18 +1,27 @@
-"""The perplexity matrix, its baselines and the best checkpoints as rich tables."""
+"""The perplexity matrix, its baselines and the best checkpoints as rich tables.
+
+A cell is coloured only when its 95 % paired-bootstrap interval (xlt.contracts.intervals) excludes zero:
+green and `*` significantly better than zero-shot, red significantly worse; the interval is printed under
+the perplexity as the relative gain 1 − p/z, which is 1 − exp(−log_gain) of the stored log_gain bounds.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 import polars as pl
 from rich.table import Table
 
+from xlt.commands.render.significance import ROW_COLUMNS, best_table, cell_text, significance_line
 from xlt.contracts.baselines import baseline_label, baseline_summary
 from xlt.contracts.perplexity import BASE_RUN_ID
-from xlt.contracts.views import best_checkpoints, perplexity_matrix
+from xlt.contracts.views import gain_over_zero_shot, perplexity_matrix
 from xlt.display import format_cell
 
 
 def matrix_table(results: pl.DataFrame, baselines: pl.DataFrame | None = None) -> Table:
-    """Checkpoints as rows, LR languages as columns; green = lower perplexity than zero-shot, red = higher.
+    """Checkpoints as rows, LR languages as columns; green* / red = significantly lower / higher perplexity
+    than zero-shot (95 % paired bootstrap over the examples; the interval of 1 − p/z under each cell).
 
     `baselines` (rows of results/baselines.parquet) become extra, labelled rows in a section under the
     checkpoints, for the base models shown and the same mask seeds.
@@ -24,7 +33,14 @@ def matrix_table(results: pl.DataFrame, baselines: pl.DataFrame | None = None) -
     n_seeds = results["eval_seed"].n_unique()
     caption = f"zero-shot = {', '.join(base)} before pretraining" if len(base) == 1 else None
     spread = f"mean±std over {n_seeds} mask seeds" if n_seeds > 1 else "one mask seed"
-    title = f"Perplexity on LR languages (lower is better; green/red: better/worse than zero-shot; {spread})"
+    title = (
+        "Perplexity on LR languages (lower is better; green* / red: significantly better / worse than "
+        f"zero-shot, \\[interval] of 1 − p/z, 95 % paired bootstrap; {spread})"
+    )
+    gains = {
+        (*(row[c] for c in ROW_COLUMNS), row["lr_lang"]): row
+        for row in gain_over_zero_shot(results).iter_rows(named=True)
+    }
     table = Table(title=title, caption=caption)
     table.add_column("run", overflow="fold")
     table.add_column("HR")
@@ -33,15 +49,11 @@ def matrix_table(results: pl.DataFrame, baselines: pl.DataFrame | None = None) -
         table.add_column(lang, justify="right", overflow="fold")  # wrap, never cut a number
     for row in matrix.iter_rows(named=True):
         is_base = row["run_id"] == BASE_RUN_ID
-        cells = []
-        for lang in langs:
-            text = format_cell(row[lang], None)
-            zero = base.get(row["model"], {}).get(lang)
-            if not is_base and row[lang] is not None and zero is not None:
-                text = f"[{'green' if row[lang] < zero else 'red'}]{text}[/]"
-            if row[f"{lang}_std"] is not None:  # the spread over mask seeds on its own line: narrow columns
-                text += f"\n[dim]±{format_cell(row[f'{lang}_std'], None)}[/]"
-            cells.append(text)
+        state = tuple(row[c] for c in ROW_COLUMNS)
+        cells = [
+            cell_text(row[lang], row[f"{lang}_std"], None if is_base else gains.get((*state, lang)))
+            for lang in langs
+        ]
         name = (f"zero-shot ({row['model']})" if len(base) > 1 else "zero-shot") if is_base else row["run_id"]
         step = "–" if is_base else str(row["step"])
         table.add_row(name, row["hr_lang"] or "–", step, *cells, style="bold" if is_base else None)
@@ -74,23 +86,6 @@ def _add_baseline_rows(table: Table, baselines: pl.DataFrame, langs: list[str], 
         table.add_row(f"[italic]{name}[/]", source or "–", "–", *texts)
 
 
-def best_table(results: pl.DataFrame) -> Table:
-    """The best checkpoint per LR language and its relative gain over zero-shot."""
-    table = Table("LR", "best checkpoint", "HR", "perplexity", "zero-shot", "gain", title="Best checkpoint")
-    for row in best_checkpoints(results).iter_rows(named=True):
-        gain = row["rel_gain"]
-        gain_text = "–" if gain is None else f"[{'green' if gain > 0 else 'red'}]{gain:+.1%}[/]"
-        table.add_row(
-            row["lr_lang"],
-            f"{row['run_id']}/{row['checkpoint']}",
-            row["hr_lang"] or "–",
-            format_cell(row["perplexity"], row["perplexity_std"]),
-            format_cell(row["zero_shot_perplexity"], None),
-            gain_text,
-        )
-    return table
-
-
 def settings_line(settings: dict[str, object] | None, results: pl.DataFrame) -> str:
     """What every cell was scored on: split, cap, input length, target tokens per language."""
     if not settings:
@@ -103,3 +98,19 @@ def settings_line(settings: dict[str, object] | None, results: pl.DataFrame) -> 
         f"{settings['input_length']} input tokens per language ({tokens} target tokens), "
         "the same masked examples for every checkpoint"
     )
+
+
+def render_report(console: Any, matrix: Any, perplexity_path: object) -> None:
+    """What `xlt evaluate` prints: the matrix (with baselines), the best checkpoints, the significance
+    count, the settings and where the files are. `matrix` is an xlt.evaluation.matrix.MatrixReport."""
+    console.print(matrix_table(matrix.results, matrix.baselines))
+    console.print(best_table(matrix.results))
+    console.print(significance_line(matrix.results), highlight=False)
+    console.print(settings_line(matrix.settings, matrix.results), highlight=False)
+    console.print(f"results: {perplexity_path}", highlight=False)
+    if matrix.baselines is not None:
+        console.print(
+            f"baselines: {matrix.baselines_path} (unigram self is an oracle: the LR language's own "
+            "token frequencies, from its other split)",
+            highlight=False,
+        )

@@ -20,7 +20,21 @@ def done(stage: Stage) -> None:
     console.print(f"[green]done[/green] in {stage.seconds or 0:.1f} s")
 
 
+def findings(ws: Workspace) -> None:
+    """What was found, in plain words with numbers and intervals (xlt.findings), and what cannot be."""
+    from xlt.findings import LIMITS, donor_findings, sentences
+
+    found = donor_findings(ws)
+    if not found:
+        return
+    console.print(Rule("[bold]what the experiment found"))
+    for line in sentences(found):
+        console.print(f"• {line}", highlight=False)
+    console.print(f"[dim]{LIMITS}[/dim]", highlight=False)
+
+
 def summary(ws: Workspace, stages: list[Stage], seconds: float) -> None:
+    findings(ws)
     table = Table("stage", "command", "seconds", title="experiment", title_justify="left")
     for stage in stages:
         table.add_row(stage.title, stage.command, f"{stage.seconds or 0:.1f}")
