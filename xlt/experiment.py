@@ -86,10 +86,12 @@ class ExperimentPlan:
                 if getattr(self, name) is None:
                     setattr(self, name, value)
         if self.embedded:  # the demo's recipe (the comments at DEMO_RUNS); hub models keep the paper's
-            demo = {"runs": DEMO_RUNS, "steps": DEMO_STEPS, "checkpoint_every": DEMO_CHECKPOINT_EVERY}
-            for name, value in demo.items():
-                if getattr(self, name) is None:
-                    setattr(self, name, value)
+            demo: dict[str, object] = {
+                "runs": DEMO_RUNS, "steps": DEMO_STEPS, "checkpoint_every": DEMO_CHECKPOINT_EVERY,
+            }  # fmt: skip
+            for field_name, default in demo.items():
+                if getattr(self, field_name) is None:
+                    setattr(self, field_name, default)
         self.runs = 1 if self.runs is None else self.runs
         if self.runs < 1:
             raise UsageError("--runs must be at least 1")

@@ -66,10 +66,11 @@ def cell_replicates(results: pl.DataFrame, rows: Sequence[str]) -> dict[Key, np.
         groups[key].append(
             replicate_perplexity(row["lr_lang"], row["eval_seed"], loss, tokens) if usable else None
         )
+    complete = {key: [d for d in draws if d is not None] for key, draws in groups.items()}
     return {
-        key: np.mean(draws, axis=0)
-        for key, draws in groups.items()
-        if all(draw is not None for draw in draws)
+        key: np.asarray(np.mean(np.stack(kept), axis=0))
+        for key, kept in complete.items()
+        if len(kept) == len(groups[key])
     }
 
 

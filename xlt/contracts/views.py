@@ -61,7 +61,7 @@ def log_gain_draws(zero_shot: np.ndarray | None, perplexity: np.ndarray | None) 
     """``log_gain`` (ln z − ln p, as :func:`gain_exprs`) of paired bootstrap draws; None if one lacks them."""
     if zero_shot is None or perplexity is None:
         return None
-    return np.log(zero_shot) - np.log(perplexity)
+    return np.asarray(np.log(zero_shot) - np.log(perplexity))
 
 
 def _zero_shot_draws(results: pl.DataFrame) -> dict[tuple[object, ...], np.ndarray]:
@@ -287,6 +287,7 @@ def transfer_table(results: pl.DataFrame, runs: pl.DataFrame | None = None) -> p
 
 def _mean_draws(draws: list[np.ndarray | None]) -> np.ndarray | None:
     """The runs' mean, draw by draw (paired: the runs share the resamples); None if any run lacks draws."""
-    if not draws or any(d is None for d in draws):
+    kept = [d for d in draws if d is not None]
+    if not draws or len(kept) < len(draws):
         return None
-    return np.mean(draws, axis=0)
+    return np.asarray(np.mean(np.stack(kept), axis=0))

@@ -90,8 +90,8 @@ def settings_line(settings: dict[str, object] | None, results: pl.DataFrame) -> 
     """What every cell was scored on: split, cap, input length, target tokens per language."""
     if not settings:
         return ""
-    per_lang = results.select("lr_lang", "n_tokens").unique()["n_tokens"]
-    low, high = per_lang.min(), per_lang.max()
+    per_lang = results.select("lr_lang", "n_tokens").unique()["n_tokens"].to_list()
+    low, high = min(per_lang), max(per_lang)
     tokens = f"{low:,}" if low == high else f"{low:,}–{high:,}"
     return (
         f"eval sets: {settings['split']} split, at most {settings['max_blocks']} examples of "
