@@ -220,6 +220,27 @@ def test_base_model_trains_on_hr_mix_only(corpus_ws: Workspace) -> None:
     assert config["model"] == result.label and config["base_model"] == str(corpus_ws.base_model_dir)
 
 
+def test_base_model_can_leave_an_hr_donor_out(corpus_ws: Workspace) -> None:
+    """--exclude ote: the base mix is Spanish alone (zero-shot never saw the donor under test); asking
+    for another mix later is refused with the fix instead of silently reusing the first base model."""
+    from xlt.errors import InputError
+
+    cfg = test_config(steps=2)
+    cfg = base_config().with_overrides(
+        {f"{s}.{k}": v for s, sec in cfg.to_dict().items() for k, v in sec.items()}
+    )
+    result = pretrain_base(corpus_ws, cfg, exclude=("Mezquital Otomi",))
+    info = json.loads((corpus_ws.base_model_dir / "xlt_base.json").read_text())
+    assert set(result.languages) == {"spa"} and info["excluded_hr_languages"] == ["ote"]
+    assert pretrain_base(corpus_ws, cfg, exclude=("ote",)).skipped
+    with pytest.raises(InputError, match="--force"):
+        pretrain_base(corpus_ws, cfg)
+    with pytest.raises(UsageError, match="--base"):
+        from xlt.training.options import PretrainOptions
+
+        PretrainOptions(hr="spa", exclude=("ote",))
+
+
 def test_train_flops_count_encoder_and_decoder_tokens() -> None:
     """6·params·tokens per part: encoder weights × input tokens, decoder and LM head × target tokens."""
     from xlt.modeling.build import build_tiny_model, tiny_config

@@ -117,6 +117,8 @@ class ExperimentPlan:
         stages.append(Stage("clean, split and tier the corpus", clean))
         if self.embedded:
             base = ["pretrain", "--base", *seed, *_opt("--steps", self.base_steps)]
+            if self.sample:  # zero-shot must not have seen the control donor either
+                base += ["--exclude", RELATED_DONOR]
             base += _opt("--vocab-size", self.vocab_size)
             stages.append(Stage("pretrain the base model on all HR languages (LR never seen)", base))
         return stages

@@ -137,18 +137,27 @@ def pretrain_base(
     hooks: TrainHooks | None = None,
     reporter: Reporter | None = None,
     log: Log | None = None,
+    exclude: tuple[str, ...] = (),
 ) -> BaseResult:
     """Pretrain the tiny model from scratch on a temperature-balanced mix of every `hr`-tier language.
 
-    The result becomes the workspace's base model (`models/base/`); LR languages are never seen.
+    The result becomes the workspace's base model (`models/base/`); LR languages are never seen, nor the
+    HR languages in `exclude` (a donor whose transfer is tested: then zero-shot has not seen it either).
     """
     cfg.validate()
     requested = ModelSpec.parse(cfg.model.spec)  # `auto` (or anything not fresh) trains a tiny model
     size = requested.fresh_size if requested.is_fresh else "tiny"
     cfg = cfg.with_overrides({"model.spec": size})
     target = workspace.base_model_dir
+    left_out = sorted(resolve_hr_language(workspace, lang) for lang in exclude)
     if resume and has_base_model(workspace):
         info = json.loads((target / BASE_INFO_FILE).read_text(encoding="utf-8"))
+        if sorted(info.get("excluded_hr_languages", [])) != left_out:
+            raise InputError(
+                f"the base model in {target} left out {info.get('excluded_hr_languages') or 'no'} HR "
+                f"languages, not {left_out or 'none'}",
+                "add --force to train it again (every run continued from it should then be redone)",
+            )
         return BaseResult(
             target,
             info.get("languages", {}),
@@ -159,11 +168,12 @@ def pretrain_base(
             info=info,
         )
     tiers = corpus_languages(workspace)
-    hr_langs = sorted(lang for lang, tier in tiers.items() if tier == "hr")
+    hr_langs = sorted(lang for lang, tier in tiers.items() if tier == "hr" and lang not in left_out)
     lr_langs = {lang for lang, tier in tiers.items() if tier == "lr"}
     if not hr_langs:
         raise WorkspaceError(
-            f"no `hr` language in {workspace.languages_path}", "collect and clean HR text first"
+            f"no `hr` language in {workspace.languages_path} (excluded: {', '.join(left_out) or 'none'})",
+            "collect and clean HR text first, or exclude fewer",
         )
     assert not lr_langs & set(hr_langs), "LR languages must never be in the base model's training mix"
 
@@ -202,7 +212,11 @@ def pretrain_base(
         train_text=("the HR training text", workspace.corpus_dir),
         valid_text=("the HR validation text", workspace.corpus_dir),
         headline=f"base model: {size} ({n_parameters(model):,} parameters) on {', '.join(hr_langs)}",
-        record={"languages": sizes, "excluded_lr_languages": sorted(lr_langs)},
+        record={
+            "languages": sizes,
+            "excluded_lr_languages": sorted(lr_langs),
+            "excluded_hr_languages": left_out,
+        },
         description="base model",
     )
     run = train_or_skip(inputs, cfg, accelerator, resume, hooks, reporter, log)
@@ -213,6 +227,7 @@ def pretrain_base(
         "languages": sizes,
         "mix_alpha": cfg.data.mix_alpha,
         "excluded_lr_languages": sorted(lr_langs),
+        "excluded_hr_languages": left_out,
         "steps": run.total_steps,
         "seed": seed,
         "val_perplexity": run.final_val_perplexity,

@@ -31,6 +31,7 @@ class PretrainOptions:
     runs: int = 1  # seeds seed, seed+1, ... (paper: 5)
     seed: int = 0
     force: bool = False  # start existing runs over instead of resuming them
+    exclude: tuple[str, ...] = ()  # with `base`: HR languages left out of the base model's mix
     precision: Precision = Precision.AUTO
     threads: int | None = None  # torch CPU threads; None: torch's choice
     # None: the recipe's value
@@ -51,6 +52,8 @@ class PretrainOptions:
             raise UsageError(
                 "--base trains on every HR language: drop --hr", "run `xlt pretrain --base` first, then --hr"
             )
+        if self.exclude and not self.base:
+            raise UsageError("--exclude leaves HR languages out of the base model", "use it with --base")
         if not self.base and not self.hr:
             raise UsageError("say which language to pretrain on", "add --hr LANG (e.g. --hr spa), or --base")
         if self.precision == Precision.FP16:
@@ -98,8 +101,9 @@ def run_pretraining(
     if options.base:
         cfg = base_config().with_overrides({**options.overrides(), "model.spec": options.model})
         return pretrain_base(
-            workspace, cfg, seed=options.seed, resume=not options.force, reporter=reporter, log=log
-        )
+            workspace, cfg, seed=options.seed, resume=not options.force, reporter=reporter, log=log,
+            exclude=options.exclude,
+        )  # fmt: skip
     resolve_hr_language(workspace, options.hr or "")
     spec = ModelSpec.parse(options.model)
     chosen = spec.resolve(workspace)  # auto -> base or tiny, so the recipe fits the model
