@@ -273,35 +273,47 @@ def ws(tiny_ws):
     return tiny_ws
 
 
-def test_cli_mt_prints_table(tiny_ws, run_cli):
-    """`xlt downstream mt` fine-tunes, prints the scores, signatures and samples."""
-    code, out, err = run_cli(
-        "downstream", "mt", "--model", _step(tiny_ws, 20), "--pair", "elotl:axolotl",
-        "--src", "spa", "--tgt", "nci", "--steps", "2", "--max-pairs", "200", "--test-size", "6",
-        "--max-new-tokens", "8", "--force",
+def test_cli_mt_compares_runs_and_resumes(tiny_ws, run_cli):
+    """`xlt downstream mt --run` fine-tunes the reference model and the run's final checkpoint, prints the
+    table with both baselines, the verdict in words, signatures and samples; a re-run reads them back."""
+    args = (
+        "downstream", "mt", "--model", _step(tiny_ws, 10), "--run", "r1", "--src-lang", "spa", "--tgt-lang",
+        "nci", "--steps", "2", "--max-pairs", "200", "--test-size", "6", "--max-new-tokens", "8",
     )  # fmt: skip
+    code, out, err = run_cli(*args)
     assert code == 0, err
-    assert "BLEU" in out and "chrF++" in out and "nrefs:1" in out and "ref" in out
+    assert "r1/step-10 " in out and "r1/step-20 " in out and "copy" in out and "most-frequent" in out
+    assert "does not beat copying the source" in out and "nrefs:1" in out and "ref" in out
+    code, again, err = run_cli(*args)
+    assert code == 0 and "r1/step-10*" in again and "r1/step-20*" in again, again
 
 
 def test_cli_bad_inputs_are_one_line(tiny_ws, run_cli, tmp_path):
-    """Non-parallel files, missing columns, conflicting options, unknown tags: one line each, no traceback."""
+    """Non-parallel files, ragged TSV, missing columns, an unknown run, a pair without packaged data,
+    conflicting options, unknown tags: one line each, no traceback, exit 1 (input) or 2 (usage)."""
     (tmp_path / "a.txt").write_text("uno\ndos\n", encoding="utf-8")
     (tmp_path / "b.txt").write_text("ce\n", encoding="utf-8")
     (tmp_path / "p.tsv").write_text("spa\tnah\nhola\tniltze\n", encoding="utf-8")
+    (tmp_path / "ragged.tsv").write_text("spa\tnci\nhola\tniltze\tx\n", encoding="utf-8")
     bad = tmp_path / "bad.conllu"
     bad.write_text("# sent_id = b1\n1\tx\t_\tFOO\t_\t_\t0\troot\t_\t_\n\n", encoding="utf-8")
     model = _step(tiny_ws, 10)
+    langs = ["--src-lang", "spa", "--tgt-lang", "nci"]
     cases = [
         (1, "not parallel", ["mt", "--model", model, "--src-file", str(tmp_path / "a.txt"), "--tgt-file",
-                             str(tmp_path / "b.txt"), "--src", "spa", "--tgt", "nci"]),
-        (1, "no column for", ["mt", "--model", model, "--pair", str(tmp_path / "p.tsv"), "--src", "spa",
-                              "--tgt", "nci"]),
-        (1, "empty test split", ["mt", "--model", model, "--pair", str(tmp_path / "p.tsv"), "--src", "spa",
-                                 "--tgt", "nah"]),
-        (2, "--checkpoints and --run", ["mt", "--checkpoints", model, "--run", "r1", "--src", "spa", "--tgt",
-                                        "nci"]),
+                             str(tmp_path / "b.txt"), *langs]),
+        (1, "no column for", ["mt", "--model", model, "--pair", str(tmp_path / "p.tsv"), *langs]),
+        (1, "3 fields, the header has 2", ["mt", "--model", model, "--pair", str(tmp_path / "ragged.tsv"),
+                                           *langs]),
+        (1, "empty test split", ["mt", "--model", model, "--pair", str(tmp_path / "p.tsv"), "--src-lang",
+                                 "spa", "--tgt-lang", "nah"]),
+        (1, "no run 'nope'", ["mt", "--model", model, "--run", "nope", *langs]),
+        (1, "none of the checkpoints step-9", ["mt", "--model", model, "--run", "r1", "--checkpoints",
+                                               "step-9", *langs]),
+        (1, "no packaged parallel text", ["mt", "--model", model, "--src-lang", "eng", "--tgt-lang", "nci"]),
+        (2, "--checkpoints names checkpoints of the --run", ["mt", "--checkpoints", "step-10", *langs]),
         (2, "--src-file and --tgt-file", ["mt", "--src-file", str(tmp_path / "a.txt")]),
+        (2, "repetition", ["mt", "--repetition-penalty", "0.5", *langs]),
         (1, "unknown UPOS tag 'FOO'", ["pos", "--model", model, "--train", str(bad), "--test", str(bad),
                                       "--train-lang", "tur", "--test-lang", "kpv"]),
     ]  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich import box
 from rich.table import Table
 
 from xlt.commands._common import console
@@ -16,43 +17,40 @@ if TYPE_CHECKING:
 METRIC = "chrf++"
 
 
-def _name(result) -> str:  # type: ignore[no-untyped-def]
-    return result.ref.name + (" [dim](stored)[/]" if result.cached else "")
-
-
 def _test(test: PairedResult | None) -> str:
-    """`+1.2 (p 0.004)`, bold when significant (p < 0.05), empty without a test."""
+    """`+1.2 p.004`, bold when significant (p < 0.05), empty without a test."""
     if test is None:
         return ""
     d, p = test.delta[METRIC], test.p_value[METRIC]
-    text = f"{d:+.1f} (p {p:.3f})"
+    text = f"{d:+.1f} p{p:.3f}".replace("p0.", "p.").replace("p1.000", "p1")
     return f"[bold]{text}[/]" if test.better(METRIC) or test.worse(METRIC) else text
 
 
-def _with(score: float, half_width: float | None, digits: int) -> str:
-    return f"{score:.{digits}f}" + ("" if half_width is None else f" ±{half_width:.{digits}f}")
-
-
 def mt_table(comparison: Comparison) -> Table:
-    """One row per system: scores with bootstrap 95 % intervals, chrF++ difference vs copy and vs the
-    reference model with the paired-bootstrap p-value, fine-tuning steps and time."""
+    """One row per system: BLEU, chrF++ with its bootstrap 95 % interval, the chrF++ difference vs copy
+    and vs the reference model with the paired-bootstrap p-value, fine-tuning steps and time."""
     first = comparison.results[0]
     reference = comparison.models[0].ref.name
     table = Table(
         title=f"MT {first.src} -> {first.tgt} ({first.data}, {first.n} test sentences)",
-        caption="± = bootstrap 95 % interval; Δ chrF++ with paired-bootstrap p (bold: p < 0.05)",
+        caption=f"ref = {reference}; ± bootstrap 95 % interval; vs: chrF++ difference and paired bootstrap "
+        "p (bold: p < 0.05); steps run/best; * read back from an earlier run",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
     )
-    for column in ("system", "steps (best)", "BLEU", "chrF++", "Δ vs copy", f"Δ vs {reference}", "seconds"):
-        table.add_column(column, justify="left" if column == "system" else "right")
+    for column in ("system", "steps", "BLEU", "chrF++", "vs copy", "vs ref", "s"):
+        table.add_column(
+            column, justify="left" if column == "system" else "right", no_wrap=column == "system"
+        )
     for result in comparison.results:
         name = result.ref.name
         half = comparison.intervals[name].half_width if name in comparison.intervals else {}
         if result.ref.run_id == "copy":
             table.add_section()
-        steps = f"{result.steps} ({result.best_step})" if result.steps else "—"
         table.add_row(
-            _name(result), steps,
-            _with(result.bleu, half.get("bleu"), 2), _with(result.chrf, half.get("chrf++"), 1),
+            name + ("*" if result.cached else ""),
+            f"{result.steps}/{result.best_step}" if result.steps else "—", f"{result.bleu:.2f}",
+            f"{result.chrf:.1f}" + (f" ±{half['chrf++']:.1f}" if "chrf++" in half else ""),
             _test(comparison.vs_copy.get(name)), _test(comparison.vs_reference.get(name)),
             f"{result.seconds:.0f}" if result.seconds else "",
         )  # fmt: skip
@@ -85,7 +83,8 @@ def render_pos(results: list[POSResult], probe: str, pooling: str) -> None:
     for result in results:
         delta = "" if result is first or len(results) == 1 else f"{result.accuracy - first.accuracy:+.3f}"
         table.add_row(
-            _name(result), str(result.n), f"{result.accuracy:.3f}", f"{result.f1:.3f}", delta,
+            result.ref.name + ("*" if result.cached else ""), str(result.n), f"{result.accuracy:.3f}",
+            f"{result.f1:.3f}", delta,
             f"{result.seconds:.0f}" if result.seconds else "",
         )  # fmt: skip
     console.print(table)
