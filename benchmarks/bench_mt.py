@@ -84,8 +84,9 @@ def main() -> None:
     for name, hyps in systems.items():
         bleu, chrf = corpus_scores(hyps, refs)
         print(
-            f"{name:42s} BLEU {bleu.score:5.2f}  chrF++ {chrf.score:5.1f}  "
-            f"p vs copy {p_copy.get(name, 1):.3f}  looped {_repeats(hyps):4.0%}  {seconds.get(name, 0):6.0f} s"
+            f"{name:40s} BLEU {bleu.score:5.2f}  chrF++ {chrf.score:5.1f}  "
+            f"p vs copy {p_copy.get(name, 1):.3f}  looped {_repeats(hyps):4.0%}  "
+            f"{seconds.get(name, 0):5.0f} s"
         )
 
 
