@@ -194,13 +194,11 @@ def test_mt_fine_tuning_uses_the_pretraining_schedule_and_reports(tiny_ws, monke
     monkeypatch.setattr(
         optim, "make_accelerator", lambda p, *a: precisions.append(p) or real_accelerator(p, *a)
     )
-    options = MTOptions(
-        **{**FAST, "steps": 20, "eval_every": 20}, learning_rate=1e-3, precision="fp32", force=True
-    )
+    options = MTOptions(**{**FAST, "steps": 20, "eval_every": 20}, learning_rate=1e-3, force=True)
     reporter = RecordingReporter()
     result = run_mt(tiny_ws, _step(tiny_ws, 20), "elotl:axolotl", "spa", "nci", options, reporter=reporter)
     assert result.steps == 20 and seen == [lr_at(step, 1e-3, 2, 20) for step in range(20)]
-    assert seen[1] == 1e-3 and seen[-1] == pytest.approx(1e-3 / 19) and precisions == ["fp32"]
+    assert seen[1] == 1e-3 and seen[-1] == pytest.approx(1e-3 / 19) and precisions == ["auto"]
     fine_tune, translate = "fine-tune r1/step-20", "translate r1/step-20"
     assert reporter.totals == reporter.done == {fine_tune: 20, translate: 12}
     assert reporter.finished == [fine_tune, translate] and "loss" in reporter.info[fine_tune]
