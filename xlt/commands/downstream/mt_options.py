@@ -8,10 +8,8 @@ from typing import Annotated
 
 import typer
 
-from xlt.downstream.generation import DecodeOptions
 from xlt.modeling.precision import Precision
 
-D = DecodeOptions()
 FT, GEN = "Fine-tuning", "Generation"
 
 StepsOpt = Annotated[
@@ -24,7 +22,7 @@ StepsOpt = Annotated[
     ),
 ]
 BatchOpt = Annotated[
-    int | None, typer.Option("--batch-size", min=1, help="Pairs per step (16).", rich_help_panel=FT)
+    int | None, typer.Option("--batch-size", min=1, help="Pairs per step (default 16).", rich_help_panel=FT)
 ]
 LearningRateOpt = Annotated[
     float | None,
@@ -65,7 +63,7 @@ NoRepeatOpt = Annotated[
     typer.Option(
         "--no-repeat-ngram",
         min=0,
-        help=f"No n-gram of this size twice in an output (0 = off; {D.no_repeat_ngram}).",
+        help="No n-gram of this size twice in an output (0 = off).",
         rich_help_panel=GEN,
     ),
 ]
@@ -74,7 +72,7 @@ RepetitionOpt = Annotated[
     typer.Option(
         "--repetition-penalty",
         min=1.0,
-        help=f"Divide logits of tokens already output (1 = off; {D.repetition_penalty}).",
+        help="Divide the logits of tokens already output by this (1 = off).",
         rich_help_panel=GEN,
     ),
 ]
@@ -83,7 +81,7 @@ LengthRatioOpt = Annotated[
     typer.Option(
         "--max-length-ratio",
         min=0.1,
-        help=f"Output tokens ≤ ratio × source tokens + 4 ({D.max_length_ratio}).",
+        help="Output tokens ≤ ratio × source tokens + 4.",
         rich_help_panel=GEN,
     ),
 ]
@@ -92,7 +90,7 @@ MaxNewOpt = Annotated[
     typer.Option(
         "--max-new-tokens",
         min=1,
-        help=f"Absolute cap on output tokens ({D.max_new_tokens}).",
+        help="Absolute cap on output tokens.",
         rich_help_panel=GEN,
     ),
 ]
