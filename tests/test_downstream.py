@@ -312,6 +312,7 @@ def test_cli_bad_inputs_are_one_line(tiny_ws, run_cli, tmp_path):
         (2, "--checkpoints names checkpoints of the --run", ["mt", "--checkpoints", "step-10", *langs]),
         (2, "--src-file and --tgt-file", ["mt", "--src-file", str(tmp_path / "a.txt")]),
         (2, "repetition", ["mt", "--repetition-penalty", "0.5", *langs]),
+        (2, "fp16 is not supported", ["mt", "--precision", "fp16", *langs]),
         (1, "unknown UPOS tag 'FOO'", ["pos", "--model", model, "--train", str(bad), "--test", str(bad),
                                       "--train-lang", "tur", "--test-lang", "kpv"]),
     ]  # fmt: skip

@@ -12,7 +12,7 @@ from xlt.commands.downstream import mt_options as o
 from xlt.commands.downstream import pair_options as p
 from xlt.downstream.generation import DecodeOptions
 from xlt.errors import UsageError
-from xlt.modeling.precision import Precision
+from xlt.modeling.precision import Precision, resolve_precision
 
 D = DecodeOptions()
 
@@ -74,6 +74,8 @@ def mt(
     Example: xlt downstream mt --run spa-base-s0 --src-lang spa --tgt-lang nci --steps 20 --test-size 20
     """
     _check(pair, src_lang, tgt_lang, src_file, tgt_file, save, zero_shot, run)
+    if precision is Precision.FP16:
+        resolve_precision("fp16", "cpu")  # refused with the reason (T5 overflows in fp16), before any work
     from xlt.commands.render.downstream import render_mt
     from xlt.downstream.compare import compare_systems
     from xlt.downstream.mt import MTOptions, pick_pair
