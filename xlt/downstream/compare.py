@@ -86,9 +86,11 @@ def _against_baselines(
         )
     if not copy_test.better(METRIC):
         how = "significantly worse" if copy_test.worse(METRIC) else "not significantly different"
+        above = "above" if frequent_test.better(METRIC) else "not above"
         return (
             f"{name} does not beat copying the source: chrF++ {score:.1f} against {copy.chrf:.1f}, {how} "
-            f"(p = {copy_test.p_value[METRIC]:.3f}); no better than leaving it untranslated."
+            f"(p = {copy_test.p_value[METRIC]:.3f}); no better than leaving it untranslated ({above} the "
+            f"most frequent training sentence, {frequent.chrf:.1f}, p = {frequent_test.p_value[METRIC]:.3f})."
         )
     return (
         f"{name} beats copying the source (chrF++ {score:.1f} vs {copy.chrf:.1f}) but not the most frequent "
