@@ -17,7 +17,7 @@ StepsOpt = Annotated[
     typer.Option(
         "--steps",
         min=1,
-        help="Fine-tuning steps (default: 300 for tiny/small, 3 epochs else).",
+        help="Fine-tuning steps (default: 400 for tiny/small, 3 epochs else).",
         rich_help_panel=FT,
     ),
 ]
@@ -29,7 +29,7 @@ LearningRateOpt = Annotated[
     typer.Option(
         "--learning-rate",
         min=0.0,
-        help="Peak learning rate (1e-3 tiny/small, 5e-4 else).",
+        help="Peak learning rate (2e-3 tiny/small, 5e-4 else).",
         rich_help_panel=FT,
     ),
 ]
