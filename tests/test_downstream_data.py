@@ -259,3 +259,44 @@ def test_pick_pair_follows_workspace_lr_languages(ws):
     ws.train_path("ote").write_text("xi\n", encoding="utf-8")
     pl.DataFrame({"iso3": ["ote"], "tier": ["lr"]}).write_parquet(ws.languages_path)
     assert pick_pair(ws) == ("elotl:tsunkua", "spa", "ote")
+
+
+def test_verdict_says_which_systems_translate():
+    """The verdict names a model that beats both baselines as translating, and one that loses to copying the
+    source as not, with the chrF++ numbers and p-values of sacrebleu's paired bootstrap."""
+    from xlt.contracts.downstream import SystemOutput
+    from xlt.downstream.checkpoints import ModelRef
+    from xlt.downstream.compare import Comparison
+    from xlt.downstream.results import result_from_output
+    from xlt.downstream.scores import paired_bootstrap
+
+    refs = [f"in altepetl {i} quimati in tlatoani {i % 7} ihuan {i * 3}" for i in range(60)]
+    test = [(r.replace("in altepetl", "la ciudad").replace("tlatoani", "rey"), r) for r in refs]
+    systems = {
+        "good": refs,
+        "bad": ["auh yn auh"] * 60,
+        "copy": [a for a, _ in test],
+        "most-frequent": [refs[0]] * 60,
+    }
+    ids = {"good": ("base", "base"), "bad": ("r1", "step-9"), "copy": ("copy", "source"),
+           "most-frequent": ("most-frequent", "train")}  # fmt: skip
+    results = [
+        result_from_output(ModelRef("", *ids[n]), SystemOutput(*ids[n], "spa", "nci", "", "", h), test, "d")
+        for n, h in systems.items()
+    ]
+    named = [(r.ref.name, r.hypotheses) for r in results]  # base, r1/step-9, copy, most-frequent
+    intervals, vs_copy = paired_bootstrap(named[2], [named[0], named[1], named[3]], refs, n_samples=200)
+    _, vs_frequent = paired_bootstrap(named[3], named[:2], refs, n_samples=200)
+    _, vs_reference = paired_bootstrap(named[0], [named[1]], refs, n_samples=200)
+    comparison = Comparison(
+        results, intervals, {t.system: t for t in vs_copy}, {t.system: t for t in vs_frequent},
+        {t.system: t for t in vs_reference}, "",
+    )  # fmt: skip
+    lines = comparison.verdict()
+    assert lines[0].startswith("base translates: chrF++ 100.0 beats copying the source")
+    assert (
+        lines[1].startswith("r1/step-9 does not beat copying the source")
+        and "significantly worse" in lines[1]
+    )
+    assert not any(line.startswith("No model beats") for line in lines)
+    assert lines[-1].startswith("r1/step-9 vs base: chrF++ -") and "worse than base" in lines[-1]
