@@ -40,6 +40,22 @@ from xlt.workspace import Workspace
 
 # Models below this many parameters get the CPU-demo defaults (the embedded `tiny`/`small` models).
 SMALL_MODEL_PARAMS = 100_000_000
+# The size-dependent defaults of `MTOptions.resolved` (steps None = 3 epochs for large models). They are
+# part of the stored settings, so that changing a default here is not mistaken for the old recipe.
+SMALL: dict[str, Any] = {
+    "steps": 400,
+    "learning_rate": 2e-3,
+    "max_length": 64,
+    "eval_every": 50,
+    "valid_size": 48,
+}
+LARGE: dict[str, Any] = {
+    "steps": None,
+    "learning_rate": 5e-4,
+    "max_length": 128,
+    "eval_every": 500,
+    "valid_size": 500,
+}
 
 
 @dataclass
@@ -75,25 +91,27 @@ class MTOptions:
         models, cf. the 1e-3 Adafactor rate of Xue et al. 2021), 128-token sequences (the bulk of the
         NLLB/elotl sentences), validation on 500 pairs every 500 steps.
         """
-        small = n_params < SMALL_MODEL_PARAMS
+        d = SMALL if n_params < SMALL_MODEL_PARAMS else LARGE
         batch = self.batch_size or 16
         return FineTuneSettings(
-            steps=self.steps or (400 if small else max(1, math.ceil(3 * n_train / batch))),
+            steps=self.steps or d["steps"] or max(1, math.ceil(3 * n_train / batch)),
             batch_size=batch,
-            learning_rate=self.learning_rate or (2e-3 if small else 5e-4),
-            max_length=self.max_length or (64 if small else 128),
-            eval_every=self.eval_every or (50 if small else 500),
+            learning_rate=self.learning_rate or d["learning_rate"],
+            max_length=self.max_length or d["max_length"],
+            eval_every=self.eval_every or d["eval_every"],
             patience=self.patience,
-            valid_size=self.valid_size if self.valid_size is not None else (48 if small else 500),
+            valid_size=self.valid_size if self.valid_size is not None else d["valid_size"],
             seed=self.seed,
             precision=self.precision,
             prefix=prefix,
         )
 
     def settings_text(self, data: str) -> str:
-        """The options that change a score, as stored with it (None fields read `auto`)."""
+        """The options that change a score, as stored with it (None fields read `auto`, and the defaults
+        `auto` stands for are listed)."""
         skip = {"decode", "save_dir", "force"}
-        parts = [f"data={data}"]
+        auto = ",".join(f"{k}:{SMALL[k]}/{LARGE[k]}" for k in SMALL)
+        parts = [f"data={data}", f"auto={auto}"]
         parts += [f"{f.name}={getattr(self, f.name)}" for f in fields(self) if f.name not in skip]
         parts += [f"{f.name}={getattr(self.decode, f.name)}" for f in fields(self.decode)]
         return " ".join(p.replace("=None", "=auto") for p in parts)
