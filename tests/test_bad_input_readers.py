@@ -343,13 +343,13 @@ def test_treebank_rows_with_too_few_columns_are_refused(run_cli, ws, tmp_path):
     good.write_text(f"{CONLLU_ROW}\n\n", "utf-8")
     bad = tmp_path / "myv_jr-ud-test.conllu"
     bad.write_text(f"# sent_id = 1\n{CONLLU_ROW}\n2\tялгат\tялгат\tNOUN\n\n", "utf-8")
-    args = ("--train", str(good), "--test", str(bad), "--model", "no/such-model", "--baseline", "none")
+    args = ("--train", str(good), "--test", str(bad), "--model", "no/such-model")
     code, _, err = run_cli("downstream", "pos", *args)
     assert "4 columns" in error_line(code, err, f"{bad}:3")
 
 
 def _mt(run_cli, path: Path) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
-    args = ("--src", "spa", "--tgt", "nci", "--model", "no/such-model", "--baseline", "none")
+    args = ("--src-lang", "spa", "--tgt-lang", "nci", "--model", "no/such-model")
     return run_cli("downstream", "mt", "--pair", str(path), *args)
 
 

@@ -7,16 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from xlt.downstream.data import (
-    UPOS_TAGS,
-    clean_pairs,
-    elotl_varieties,
-    load_elotl,
-    load_parallel,
-    load_treebank,
-    read_conllu,
-    split_pairs,
-)
+from xlt.downstream.parallel import clean_pairs, elotl_varieties, load_elotl, load_parallel, split_pairs
+from xlt.downstream.treebanks import UPOS_TAGS, load_treebank, read_conllu
 from xlt.errors import InputError, UsageError
 from xlt.languages import resolve
 
@@ -159,7 +151,7 @@ def test_corpus_scores_match_sacrebleu():
     """BLEU and chrF++ equal sacrebleu's corpus_bleu/corpus_chrf; identical strings score 100."""
     import sacrebleu
 
-    from xlt.downstream.mt import corpus_scores
+    from xlt.downstream.scores import corpus_scores
 
     refs = ["the cat sat on the mat", "a quick brown fox jumps over the lazy dog"]
     hyps = ["the cat sat on a mat", "the quick brown fox jumped over the dog"]
@@ -190,38 +182,70 @@ def test_weighted_f1_and_accuracy_by_hand():
 
 
 def test_append_results_replaces_same_key(ws):
-    """Re-appending a (task, run, checkpoint, pair, metric) key replaces the row; other keys stay."""
+    """Re-appending a (task, run, checkpoint, pair, metric, settings) key replaces the row; other keys, and
+    the same key under other settings, stay; a file written before `settings` existed still reads."""
+
     from xlt.contracts.downstream import ScoreRow, append_results, cached_scores, read_results
 
-    def row(metric: str, score: float, checkpoint: str = "step-1") -> ScoreRow:
+    def row(metric: str, score: float, checkpoint: str = "step-1", settings: str = "a") -> ScoreRow:
         return ScoreRow(
-            "mt", "r", checkpoint, "spa", "nci", metric, score, "sig", 10, "tiny:x", 0, "elotl:axolotl"
-        )
+            "mt", "r", checkpoint, "spa", "nci", metric, score, "sig", 10, "tiny:x", 0, "elotl:axolotl",
+            settings=settings,
+        )  # fmt: skip
 
     append_results(ws, [row("bleu", 1.0), row("chrf++", 2.0)])
-    append_results(ws, [row("bleu", 3.0), row("bleu", 4.0, "step-2")])
+    append_results(ws, [row("bleu", 3.0), row("bleu", 4.0, "step-2"), row("bleu", 5.0, settings="b")])
     frame = read_results(ws)
-    assert len(frame) == 3
-    assert cached_scores(ws, "mt", "r", "step-1", "spa", "nci")["bleu"]["score"] == 3.0
+    assert len(frame) == 4
+    assert cached_scores(ws, "mt", "r", "step-1", "spa", "nci", "a")["bleu"]["score"] == 3.0
+    assert cached_scores(ws, "mt", "r", "step-1", "spa", "nci", "b")["bleu"]["score"] == 5.0
     assert not list(ws.results_dir.glob(".downstream.parquet.*.tmp"))
+    frame.drop("settings").write_parquet(ws.downstream_path)  # as an older version wrote it
+    assert read_results(ws)["settings"].to_list() == [""] * 4
+
+
+def test_stored_outputs_need_the_same_settings_and_test_set(ws):
+    """Translations are read back only for the same system, settings and test-set digest."""
+    from xlt.contracts.downstream import SystemOutput, store_output, stored_output
+
+    out = SystemOutput("r", "step-1", "spa", "nci", "s1", "d1", ["a", "b"], "tiny", 5, 5, 1.5)
+    store_output(ws, out)
+    store_output(ws, SystemOutput("r", "step-1", "spa", "nci", "s1", "d1", ["c", "d"], "tiny", 6, 6, 2.0))
+    assert stored_output(ws, "r", "step-1", "spa", "nci", "s1", "d1").hypotheses == ["c", "d"]
+    assert stored_output(ws, "r", "step-1", "spa", "nci", "s2", "d1") is None
+    assert stored_output(ws, "r", "step-1", "spa", "nci", "s1", "d2") is None
+
+
+def _run(ws, run_id: str, steps: list[int]) -> None:
+    for step in steps:
+        path = ws.checkpoints_dir(run_id) / f"step-{step}"
+        path.mkdir(parents=True)
+        (path / "model.safetensors").write_bytes(b"")
+    (ws.run_dir(run_id) / "config.json").write_text(f'{{"run_id": "{run_id}"}}', encoding="utf-8")
 
 
 def test_model_refs(ws):
-    """Checkpoint paths name their run and step; --checkpoints with --run is a usage error."""
+    """--run ids give each run's final checkpoint after the reference model; --checkpoints picks by name;
+    an unknown run, a checkpoint name no run has, and --checkpoints without --run are refused."""
     from xlt.downstream.checkpoints import identify, model_refs
 
-    step = ws.checkpoints_dir("r1") / "step-100"
-    step.mkdir(parents=True)
-    ref = identify(str(step), ws)
-    assert (ref.run_id, ref.checkpoint, ref.name) == ("r1", "step-100", "r1/step-100")
+    _run(ws, "spa-s0", [40, 160])
+    _run(ws, "nci-s0", [40, 80])
+    ref = identify(str(ws.checkpoints_dir("spa-s0") / "step-40"), ws)
+    assert (ref.run_id, ref.checkpoint, ref.name) == ("spa-s0", "step-40", "spa-s0/step-40")
     assert identify("google/mt5-base", ws).run_id == "base"
-    assert [
-        r.checkpoint for r in model_refs(ws, "base", "runs/r1/checkpoints/step-100", baseline="none")
-    ] == ["step-100"]
-    with pytest.raises(UsageError):
-        model_refs(ws, "base", "x", "r1")
-    with pytest.raises(InputError, match="not found"):
-        model_refs(ws, "base", "runs/r1/checkpoints/step-7")
+    refs = model_refs(ws, "base", ["nci-s0", "spa-s0"])
+    assert [r.name for r in refs] == ["base", "nci-s0/step-80", "spa-s0/step-160"]
+    assert [r.name for r in model_refs(ws, "base", ["spa-s0"], ["step-40"], include_model=False)] == [
+        "spa-s0/step-40"
+    ]
+    with pytest.raises(UsageError, match="--checkpoints"):
+        model_refs(ws, "base", None, ["step-40"])
+    with pytest.raises(InputError, match="no run 'eng-s0'") as info:
+        model_refs(ws, "base", ["eng-s0"])
+    assert "nci-s0" in str(info.value.hint)
+    with pytest.raises(InputError, match="none of the checkpoints step-7"):
+        model_refs(ws, "base", ["spa-s0"], ["step-7"])
 
 
 def test_pick_pair_follows_workspace_lr_languages(ws):
@@ -235,3 +259,44 @@ def test_pick_pair_follows_workspace_lr_languages(ws):
     ws.train_path("ote").write_text("xi\n", encoding="utf-8")
     pl.DataFrame({"iso3": ["ote"], "tier": ["lr"]}).write_parquet(ws.languages_path)
     assert pick_pair(ws) == ("elotl:tsunkua", "spa", "ote")
+
+
+def test_verdict_says_which_systems_translate():
+    """The verdict names a model that beats both baselines as translating, and one that loses to copying the
+    source as not, with the chrF++ numbers and p-values of sacrebleu's paired bootstrap."""
+    from xlt.contracts.downstream import SystemOutput
+    from xlt.downstream.checkpoints import ModelRef
+    from xlt.downstream.compare import Comparison
+    from xlt.downstream.results import result_from_output
+    from xlt.downstream.scores import paired_bootstrap
+
+    refs = [f"in altepetl {i} quimati in tlatoani {i % 7} ihuan {i * 3}" for i in range(60)]
+    test = [(r.replace("in altepetl", "la ciudad").replace("tlatoani", "rey"), r) for r in refs]
+    systems = {
+        "good": refs,
+        "bad": ["auh yn auh"] * 60,
+        "copy": [a for a, _ in test],
+        "most-frequent": [refs[0]] * 60,
+    }
+    ids = {"good": ("base", "base"), "bad": ("r1", "step-9"), "copy": ("copy", "source"),
+           "most-frequent": ("most-frequent", "train")}  # fmt: skip
+    results = [
+        result_from_output(ModelRef("", *ids[n]), SystemOutput(*ids[n], "spa", "nci", "", "", h), test, "d")
+        for n, h in systems.items()
+    ]
+    named = [(r.ref.name, r.hypotheses) for r in results]  # base, r1/step-9, copy, most-frequent
+    intervals, vs_copy = paired_bootstrap(named[2], [named[0], named[1], named[3]], refs, n_samples=200)
+    _, vs_frequent = paired_bootstrap(named[3], named[:2], refs, n_samples=200)
+    _, vs_reference = paired_bootstrap(named[0], [named[1]], refs, n_samples=200)
+    comparison = Comparison(
+        results, intervals, {t.system: t for t in vs_copy}, {t.system: t for t in vs_frequent},
+        {t.system: t for t in vs_reference}, "",
+    )  # fmt: skip
+    lines = comparison.verdict()
+    assert lines[0].startswith("base translates: chrF++ 100.0 beats copying the source")
+    assert (
+        lines[1].startswith("r1/step-9 does not beat copying the source")
+        and "significantly worse" in lines[1]
+    )
+    assert not any(line.startswith("No model beats") for line in lines)
+    assert lines[-1].startswith("r1/step-9 vs base: chrF++ -") and "worse than base" in lines[-1]

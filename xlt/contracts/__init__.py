@@ -7,7 +7,7 @@
 * :mod:`~xlt.contracts.views` — what every stage derives from the results, defined once: zero-shot, gain,
   the checkpoint × LR and HR × LR matrices, best and final checkpoints
 * :mod:`~xlt.contracts.baselines` — ``results/baselines.parquet`` and its settings
-* :mod:`~xlt.contracts.downstream` — ``results/downstream.parquet``
+* :mod:`~xlt.contracts.downstream` — ``results/downstream.parquet`` and ``results/mt_outputs.parquet``
 
 Light on purpose (json, polars; never torch): the TUI and `xlt analyze` import these. Column tables of
 each file are in ARCHITECTURE.md and in each module's docstring.

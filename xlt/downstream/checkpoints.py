@@ -9,10 +9,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from xlt.errors import InputError, UsageError, WorkspaceError
 from xlt.modeling.spec import ModelKind, ModelSpec
 from xlt.workspace import Workspace
+
+# MT's trivial baselines (xlt.downstream.scores): stored as runs of these ids, shown by the id alone.
+BASELINE_RUNS = ("copy", "most-frequent")
 
 
 @dataclass(frozen=True)
@@ -25,8 +29,9 @@ class ModelRef:
 
     @property
     def name(self) -> str:
-        """`run/checkpoint` for tables (`base` alone for the base model)."""
-        return self.run_id if self.run_id == self.checkpoint else f"{self.run_id}/{self.checkpoint}"
+        """`run/checkpoint` for tables (`base`, `copy`, `most-frequent` alone)."""
+        alone = self.run_id == self.checkpoint or self.run_id in BASELINE_RUNS
+        return self.run_id if alone else f"{self.run_id}/{self.checkpoint}"
 
 
 def identify(spec: str, workspace: Workspace) -> ModelRef:
@@ -47,55 +52,55 @@ def identify(spec: str, workspace: Workspace) -> ModelRef:
     return ModelRef(spec, "base", "base")  # a hub id: the untouched pretrained model
 
 
-def _checkpoint_path(text: str, workspace: Workspace) -> str:
-    """A checkpoint as typed: an existing path, else relative to the workspace root."""
-    path = Path(text).expanduser()
-    if path.exists():
-        return str(path)
-    inside = workspace.root / text
-    if inside.exists():
-        return str(inside)
-    raise InputError(f"checkpoint {text!r} not found (looked in . and {workspace.root})", "see `xlt runs`")
+def _find_run(workspace: Workspace, run_id: str) -> Any:
+    """The run `xlt runs` lists under this id (or directory name); InputError listing the runs."""
+    from xlt.contracts.runs import list_runs
+
+    runs = list_runs(workspace)
+    for run in runs:
+        if run_id in (run.run_id, run.path.name):
+            return run
+    names = ", ".join(run.run_id for run in runs)
+    raise InputError(
+        f"no run {run_id!r} in {workspace.root}", f"runs: {names}" if names else "see `xlt runs`"
+    )
 
 
-def run_checkpoints(workspace: Workspace, run_id: str) -> list[str]:
-    """Saved checkpoints of a run, in step order."""
-    from xlt.contracts.runs import checkpoint_dirs
-
-    found = [str(path) for _, path in checkpoint_dirs(workspace.run_dir(run_id), complete=True)]
+def run_refs(workspace: Workspace, run_id: str, names: list[str] | None = None) -> list[ModelRef]:
+    """A run's final checkpoint, or its checkpoints named in `names` (``step-100``, as `xlt evaluate`)."""
+    run = _find_run(workspace, run_id)
+    found = run.checkpoints(complete=True)
     if not found:
         raise WorkspaceError(
-            f"run {run_id!r} has no checkpoints in {workspace.checkpoints_dir(run_id)}",
-            "run `xlt pretrain` first, or see `xlt runs`",
+            f"run {run.run_id!r} has no checkpoints in {run.path / 'checkpoints'}",
+            "let `xlt pretrain` save one first (see `xlt runs`)",
         )
-    return found
+    if names is None:
+        found = found[-1:]
+    else:
+        found = [(step, path) for step, path in found if path.name in names]
+        if not found:
+            have = ", ".join(path.name for _, path in run.checkpoints(complete=True))
+            raise InputError(
+                f"run {run.run_id!r} has none of the checkpoints {', '.join(names)}", f"it has {have}"
+            )
+    return [ModelRef(str(path), run.run_id, path.name) for _, path in found]
 
 
 def model_refs(
     workspace: Workspace,
-    model: str | None,
-    checkpoints: str | None = None,
-    run: str | None = None,
-    baseline: str | None = "auto",
+    model: str | None = "base",
+    runs: list[str] | None = None,
+    checkpoints: list[str] | None = None,
+    include_model: bool = True,
 ) -> list[ModelRef]:
-    """The models to score: `model` alone, or a baseline followed by `--checkpoints` / a run's checkpoints.
-
-    `baseline` ``auto`` means the workspace's base model when it exists; None or ``none`` means no baseline.
-    """
-    if checkpoints and run:
-        raise UsageError("--checkpoints and --run both given", "use one of them")
-    if not checkpoints and not run:
-        return [identify(model or "base", workspace)]
-    specs = (
-        [_checkpoint_path(c.strip(), workspace) for c in checkpoints.split(",") if c.strip()]
-        if checkpoints
-        else run_checkpoints(workspace, run or "")
-    )
-    if baseline == "auto":
-        baseline = (
-            "base" if workspace.base_model_dir.is_dir() else (model if model not in (None, "base") else None)
+    """The systems to compare: `model` (the reference, normally the base model), then each run's final
+    checkpoint, or the checkpoints named in `checkpoints`, in the order the runs are given."""
+    if checkpoints and not runs:
+        raise UsageError(
+            "--checkpoints names checkpoints of the --run runs", "add --run RUN_ID (see `xlt runs`)"
         )
-    refs = [identify(spec, workspace) for spec in specs]
-    if baseline and baseline != "none":
-        refs.insert(0, identify(baseline, workspace))
+    refs = [identify(model or "base", workspace)] if include_model or not runs else []
+    for run_id in runs or []:
+        refs.extend(run_refs(workspace, run_id, checkpoints))
     return list(dict.fromkeys(refs))

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from xlt.contracts.downstream import ScoreRow, append_results, cached_scores
 from xlt.downstream.checkpoints import ModelRef
-from xlt.downstream.data import UPOS_TAGS, TaggedSentence, Treebank, load_treebank
+from xlt.downstream.treebanks import UPOS_TAGS, TaggedSentence, Treebank, load_treebank
 from xlt.errors import InputError
 from xlt.progress import NullReporter, Reporter
 from xlt.workspace import Workspace
