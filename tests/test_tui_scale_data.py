@@ -18,7 +18,7 @@ import polars as pl
 import pytest
 
 from xlt.contracts.baselines import BASELINE_SCHEMA, write_baselines
-from xlt.contracts.perplexity import RESULT_SCHEMA, read_results, write_results, write_settings
+from xlt.contracts.perplexity import conform, read_results, write_results, write_settings
 from xlt.languages.core import iso_names
 from xlt.tui.data import build_matrix, lang_label, load_baselines, matrix_subjects
 from xlt.tui.data.formats import column_formatter, column_order, p_value
@@ -63,7 +63,7 @@ def write_scale_workspace(root: Path, n_hr: int = 200, n_lr: int = 50, imported:
         schema=["run_id", "hr_lang", "checkpoint", "step", "lr_lang", "perplexity", "model"],
         orient="row",
     ).with_columns(loss=pl.col("perplexity").log(), n_tokens=pl.lit(5000), eval_seed=pl.lit(0))
-    write_results(frame.select([pl.col(c).cast(t) for c, t in RESULT_SCHEMA.items()]), ws.perplexity_path)
+    write_results(conform(frame), ws.perplexity_path)  # no per-example losses: the optional columns are null
     write_settings(ws, SETTINGS)
     baselines = [
         (lr, kind, source, ppl, math.log(ppl), 5000, MODEL, 0)
