@@ -70,7 +70,8 @@ class _BestKeeper:
     """Validation chrF++ after each evaluation; keeps the best weights and says when to stop."""
 
     def __init__(self, patience: int) -> None:
-        self.patience, self.best, self.best_step, self.state, self.bad = patience, -1.0, 0, None, 0
+        self.patience, self.best, self.best_step, self.bad = patience, -1.0, 0, 0
+        self.state: dict[str, Any] | None = None  # the best weights, on the CPU
 
     def update(self, chrf: float, step: int, model: Any) -> bool:
         """Record a validation score; True when `patience` evaluations in a row did not improve."""

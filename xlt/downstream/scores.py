@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 from xlt.downstream.parallel import Pair
 
@@ -103,13 +104,14 @@ def paired_bootstrap(
     test = PairedTest(
         [against, *systems], metrics, [references], test_type="bs", n_samples=n_samples, n_jobs=1
     )
-    _, table = test()
-    names: list[str] = table.pop("System")  # type: ignore[assignment]
+    _, raw_table = test()
+    table: dict[str, Any] = dict(raw_table)  # metric name -> one Result per system, and "System"
+    names: list[str] = table.pop("System")
     by_metric = dict(zip(("bleu", "chrf++"), table.values(), strict=True))  # BLEU, chrF2++ in that order
     intervals = {
         name: Interval(
-            {m: float(rows[i].mean) for m, rows in by_metric.items()},  # type: ignore[union-attr]
-            {m: float(rows[i].ci) for m, rows in by_metric.items()},  # type: ignore[union-attr]
+            {m: float(rows[i].mean) for m, rows in by_metric.items()},
+            {m: float(rows[i].ci) for m, rows in by_metric.items()},
         )
         for i, name in enumerate(names)
     }
@@ -117,13 +119,13 @@ def paired_bootstrap(
         PairedResult(
             name,
             against[0],
-            {m: rows[i].score - rows[0].score for m, rows in by_metric.items()},  # type: ignore[union-attr]
+            {m: rows[i].score - rows[0].score for m, rows in by_metric.items()},
             # identical outputs: sacrebleu's test counts no resample difference above 0 and reports the
             # smallest p, 1/(n+1); no difference is the truth, so p = 1
             {
                 m: 1.0 if systems[i - 1][1] == against[1] else float(rows[i].p_value)
                 for m, rows in by_metric.items()
-            },  # type: ignore[union-attr]
+            },
         )
         for i, name in enumerate(names)
         if i > 0

@@ -50,7 +50,7 @@ ForceOpt = Annotated[
 ]
 
 
-def systems(ctx: typer.Context, model: str, run: str | None, checkpoints: str | None, no_base: bool):  # type: ignore[no-untyped-def]
+def systems(ctx: typer.Context, model: str, run: str | None, checkpoints: str | None, no_base: bool):
     """The models to compare, from --model, --run, --checkpoints and --no-base."""
     from xlt.downstream.checkpoints import model_refs
 

@@ -17,7 +17,7 @@ from xlt.modeling.precision import Precision, resolve_precision
 D = DecodeOptions()
 
 
-def _check(pair, src_lang, tgt_lang, src_file, tgt_file, save, zero_shot, run) -> None:  # type: ignore[no-untyped-def]
+def _check(pair, src_lang, tgt_lang, src_file, tgt_file, save, zero_shot, run) -> None:
     """Bad combinations of options, each refused with the fix."""
     if (src_file is None) != (tgt_file is None):
         raise UsageError("--src-file and --tgt-file go together", "give both line-aligned files")
