@@ -187,7 +187,7 @@ CASES: dict[str, tuple[Damage | None, list[str], int, tuple[str, ...]]] = {
     "HR not in results, show": (None, ["show", "matrix", "--hr", "ote"], 1, ("--hr",)),
     # runs
     "unknown run, evaluate": (None, ["evaluate", "--all-lr", "--run", "nope"], 1, ("nope", "spa-1")),
-    "unknown run, downstream": (None, ["downstream", "mt", "--run", "nope"], 1, ("nope", "xlt runs")),
+    "unknown run, downstream": (None, ["downstream", "mt", "--run", "nope"], 1, ("nope", "spa-1")),
     # bad option values: usage errors
     "input length over the sentinels": (
         None,
