@@ -57,7 +57,7 @@ def app_for(ws: Workspace, opened: list[Path] | None = None) -> XltApp:
     return make_app(TuiConfig(ws, refresh_s=0.1, opener=opener))
 
 
-async def until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 30.0) -> None:
+async def until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 90.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "condition not reached in time"

@@ -22,9 +22,16 @@ def make_accelerator(precision: str, grad_accum: int = 1) -> Accelerator:
     fp16 (:func:`xlt.modeling.precision.resolve_precision`)."""
     import torch
     from accelerate import Accelerator
+    from accelerate.state import AcceleratorState
 
     device_type = "cuda" if torch.cuda.is_available() else "cpu"
     mixed = "bf16" if resolve_precision(precision, device_type) == "bf16" else "no"
+    # Accelerate keeps one AcceleratorState per process and refuses a second precision in it; a process
+    # that trains in fp32 and then fine-tunes in bf16 (a library user, the test suite) gets a fresh one.
+    # The PartialState (the process group of `accelerate launch`) is kept.
+    state = AcceleratorState._shared_state
+    if state and state.get("_mixed_precision", mixed) != mixed:
+        AcceleratorState._reset_state(reset_partial_state=False)
     return Accelerator(mixed_precision=mixed, gradient_accumulation_steps=grad_accum)
 
 
