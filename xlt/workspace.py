@@ -285,7 +285,6 @@ def sweep_dead_tmp(directory: Path) -> list[Path]:
     Called by every atomic writer before its first write into a directory: a killed command leaves no
     temporary behind for longer than its next run, whatever it was writing (caches included).
     """
-    import shutil
 
     folder = directory.absolute()
     if folder in _swept:
@@ -297,13 +296,20 @@ def sweep_dead_tmp(directory: Path) -> list[Path]:
             owner = _OWNER.search(path.name)
             if owner is None or owner["host"] != _HOST or _alive(int(owner["pid"])):
                 continue
-            if path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                with contextlib.suppress(FileNotFoundError):
-                    path.unlink()
+            _remove(path)
             removed.append(path)
     return removed
+
+
+def _remove(path: Path) -> None:
+    """Delete a temporary file or directory (never through a link)."""
+    import shutil
+
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
 
 
 def lock_leftovers(lock: Path) -> list[tuple[Path, str]]:
@@ -337,7 +343,6 @@ def sweep_stale_tmp(directory: str | os.PathLike[str], pattern: str = ".*.tmp") 
     ever removed: `pattern` must start with ``.`` and end with ``.tmp``. Call it where no other writer of
     the same targets can be running (at the start of the one writer of a run, on its main process).
     """
-    import shutil
 
     if not (pattern.startswith(".") and pattern.endswith(".tmp")):
         raise ValueError(f"sweep_stale_tmp removes hidden .tmp names only, not {pattern!r}")
@@ -346,10 +351,6 @@ def sweep_stale_tmp(directory: str | os.PathLike[str], pattern: str = ".*.tmp") 
         return []
     removed = []
     for path in sorted(root.glob(pattern)):
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            with contextlib.suppress(FileNotFoundError):
-                path.unlink()
+        _remove(path)
         removed.append(path)
     return removed
