@@ -36,7 +36,9 @@ from xlt.workspace import Workspace
 pytestmark = pytest.mark.slow
 
 NAME = "demo"
-TRAIN = ["--steps", "120", "--checkpoint-every", "0.5", "--threads", "1", *TINY_ARGS]
+# 1,500 steps of the 2-layer model: ~25 s a run on an idle core (60 steps/s), so that the preemption
+# signal arrives mid-run; 120 steps ended before `scancel --signal=USR2` on an idle machine.
+TRAIN = ["--steps", "1500", "--checkpoint-every", "0.5", "--threads", "1", *TINY_ARGS]
 EVAL = ["--eval-args", "--max-blocks 16 --precision fp32"]
 RUN_IDS = ["spa-tiny-s0", "spa-tiny-s1", "ote-tiny-s0", "ote-tiny-s1"]
 DAEMONS = ("munged", "slurmctld", "slurmd")
