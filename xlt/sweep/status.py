@@ -186,8 +186,8 @@ def _save_states(plan: Plan, jobs: Any, live: dict[str, str]) -> None:
 
 def unevaluated(workspace: Workspace, run_ids: list[str]) -> list[str]:
     """Runs with a checkpoint that results/perplexity.parquet does not score yet."""
-    from xlt.contracts.runs import checkpoint_dirs
     from xlt.contracts.perplexity import read_workspace_results
+    from xlt.contracts.runs import checkpoint_dirs
 
     results = read_workspace_results(workspace)
     scored = set(zip(results["run_id"], results["checkpoint"], strict=True))
