@@ -33,6 +33,10 @@ class Grid:
         if self.widths is None:
             self.widths = fit_widths(self.columns, self.rows)
 
+    def row_key(self, index: int) -> str:
+        """The key of row `index`: what keeps a cursor on its row across sorts, filters and reloads."""
+        return self.keys[index] if self.keys else str(index)
+
 
 def fit_widths(labels: Sequence[str], rows: Sequence[Sequence[Any]], cap: int = 40) -> list[int]:
     """Column widths that fit every label and cell (rich Text or str), at most `cap` cells.

@@ -73,7 +73,7 @@ class GridTable(DataTable):
         index = self.grid_row
         if index is None or self.grid is None:
             return None
-        return self.grid.keys[index] if self.grid.keys else str(index)
+        return self.grid.row_key(index)
 
     @property
     def grid_row(self) -> int | None:

@@ -101,7 +101,7 @@ class VirtualGrid(ScrollView, can_focus=True):
         index = self.grid_row
         if index is None or self.grid is None:
             return None
-        return self.grid.keys[index] if self.grid.keys else str(index)
+        return self.grid.row_key(index)
 
     def get_cell_at(self, coordinate: tuple[int, int]) -> Any:
         row, column = coordinate
