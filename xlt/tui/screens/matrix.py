@@ -52,8 +52,9 @@ class MatrixScreen(PollingScreen):
         self.mode: MatrixMode = "perplexity"
         self.subject: Subject | None = None
         self.subjects: list[Subject] = []
-        self._frame: pl.DataFrame | None = None
-        self._baselines: pl.DataFrame | None = None
+        # The matrix and its baselines, read together: a forced load running beside the mount's (their
+        # threads overlap) must never see one without the other.
+        self._data: tuple[pl.DataFrame | None, pl.DataFrame] | None = None
         self._stamp: tuple[Stamp, Stamp] | None = None
         self._polled = False
 
@@ -77,14 +78,13 @@ class MatrixScreen(PollingScreen):
             return  # nothing new: keep the table as it is
         self._stamp, self._polled = stamp, True
         if stamp[0] is None:
-            self._frame = None
+            self._data = None
             self.post_current(MatrixReady(None, None, None, None))
             return
-        if changed or self._frame is None:
-            self._frame = None  # a failed read is retried when the file changes or on a key press
-            self._frame = load_perplexity(ws.perplexity_path)
-            self._baselines = load_baselines(ws)
-        frame = self._frame
+        if changed or self._data is None:
+            self._data = None  # a failed read is retried when the file changes or on a key press
+            self._data = (load_perplexity(ws.perplexity_path), load_baselines(ws))
+        frame, baselines = self._data
         subjects = matrix_subjects(frame) if frame is not None else []
         if frame is None or not subjects:
             self.post_current(MatrixReady([], None, None, None))
@@ -93,7 +93,7 @@ class MatrixScreen(PollingScreen):
         if requested in subjects:  # `m` on the overview asked for this donor
             self.subject, self.app.requested_subject = requested, None  # type: ignore[attr-defined]
         subject = self.subject if self.subject in subjects else subjects[0]
-        matrix = build_matrix(frame, subject, self.mode, self._baselines)
+        matrix = build_matrix(frame, subject, self.mode, baselines)
         self.post_current(MatrixReady(subjects, subject, matrix, matrix_grid(matrix)))
 
     @on(MatrixReady)
