@@ -26,11 +26,25 @@ def test_default_plan_pretrains_every_donor_with_two_seeds_and_compares_mt() -> 
         assert stage.args[stage.args.index("--runs") + 1] == str(DEMO_RUNS) == "2"
         assert stage.args[stage.args.index("--steps") + 1] == str(DEMO_STEPS)
     assert "positive control" in pretrain[1].title and "positive control" not in pretrain[0].title
-    (mt,) = _stage(stages, "xlt downstream mt")
+    assert {s.group for s in pretrain} == {"pretrain"} and pretrain[1].runs == ("nci-base-s0", "nci-base-s1")
+    *systems, mt = _stage(stages, "xlt downstream mt")
     assert mt.args[mt.args.index("--run") + 1] == f"{RELATED_DONOR}-base-s0,spa-base-s0"
     assert mt.args[mt.args.index("--src-lang") + 1] == MT_SRC == "spa"
     assert mt.args[mt.args.index("--tgt-lang") + 1] == MT_TGT and MT_TGT in NAHUATL_VARIETIES
-    assert stages[-1] is mt and _stage(stages, "xlt evaluate --all-lr --baselines")
+    assert stages[-1] is mt and mt.group is None
+    # Each MT system is fine-tuned by its own process beside evaluation; the last stage compares them.
+    (evaluate,) = _stage(stages, "xlt evaluate --all-lr --baselines")
+    assert evaluate.group == "score" and {s.group for s in systems} == {"score"}
+    assert ["--run" in s.args for s in systems] == [False, True, True]
+    assert [s.args[s.args.index("--run") + 1] for s in systems[1:]] == [
+        f"{RELATED_DONOR}-base-s0",
+        "spa-base-s0",
+    ]
+    assert all("--no-base" in s.args for s in systems[1:]) and stages.index(evaluate) < stages.index(
+        systems[0]
+    )
+    (sequential,) = _stage(ExperimentPlan(jobs=1).tail(HR), "xlt downstream mt")  # one stage, as typed
+    assert sequential.args == mt.args and sequential.group is None
 
 
 def test_quick_hub_and_named_donor_plans() -> None:
@@ -39,11 +53,14 @@ def test_quick_hub_and_named_donor_plans() -> None:
     hub = ExperimentPlan(model="google/mt5-base", sample=False, seed=3).tail(["spa"])
     (pretrain,) = _stage(hub, "xlt pretrain")
     assert "--steps" not in pretrain.args and pretrain.args[pretrain.args.index("--runs") + 1] == "1"
-    (mt,) = _stage(hub, "xlt downstream mt")
+    (mt,) = _stage(hub, "xlt downstream mt")  # a hub model: one stage at a time
     assert mt.args[mt.args.index("--run") + 1] == "spa-mt5-base-s3"  # the related donor is not pretrained
+    assert all(s.group is None for s in hub)
     assert not _stage(ExperimentPlan(downstream=False).tail(HR), "xlt downstream")
     with pytest.raises(Exception, match="--runs must be at least 1"):
         ExperimentPlan(runs=0)
+    with pytest.raises(Exception, match="--jobs must be at least 1"):
+        ExperimentPlan(jobs=0)
 
 
 def test_related_donor_shares_no_line_with_any_recipient() -> None:

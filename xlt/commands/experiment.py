@@ -54,6 +54,14 @@ BlocksOpt = Annotated[
     int | None,
     typer.Option("--max-blocks", help="Evaluation examples per LR language (default: evaluate's)."),
 ]
+JobsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--jobs",
+        help="Independent stages (the donors' pretraining, the MT systems) run side by side, sharing the "
+        "CPUs (default: 4 with the embedded model, else 1; 1: one after the other).",
+    ),
+]
 QuickOpt = Annotated[
     bool,
     typer.Option(
@@ -75,6 +83,7 @@ def experiment(
     mt_steps: MtStepsOpt = D.mt_steps,
     vocab_size: VocabOpt = D.vocab_size,
     max_blocks: BlocksOpt = D.max_blocks,
+    jobs: JobsOpt = D.jobs,
     quick: QuickOpt = D.quick,
 ) -> None:
     """Run the whole experiment: collect, clean, pretrain, evaluate, analyze, downstream.
@@ -86,22 +95,26 @@ def experiment(
     Example: xlt experiment
     Example: xlt --workspace paper experiment --no-sample --model google/mt5-base --hr spa,eng --runs 5
     """
-    from xlt.commands.render.experiment import announce, done, summary
-    from xlt.experiment import hr_languages, run_stage
+    from xlt.commands.render.experiment import announce, done, run_side_by_side, summary
+    from xlt.experiment import hr_languages, stage_groups
+    from xlt.stage_runner import run_stage
 
     plan = ExperimentPlan(
         model=model, runs=runs, seed=seed, sample=sample, downstream=downstream, steps=steps,
         hr=list(split_list(hr) or ()), base_steps=base_steps, mt_steps=mt_steps, vocab_size=vocab_size,
-        max_blocks=max_blocks, quick=quick,
+        max_blocks=max_blocks, jobs=jobs, quick=quick,
     )  # fmt: skip
     ws = workspace(ctx, create=True)
     started = time.perf_counter()
 
     def run(stages: list[Stage], first: int) -> None:
-        for index, stage in enumerate(stages, start=first):
-            announce(index, stage)
-            run_stage(ws, stage, index)
-            done(stage)
+        for index, group in stage_groups(stages, first, plan.jobs or 1):
+            if len(group) > 1:
+                run_side_by_side(ws, group, index)
+                continue
+            announce(index, group[0])
+            run_stage(ws, group[0], index)
+            done(group[0])
 
     head = plan.head()
     run(head, 1)

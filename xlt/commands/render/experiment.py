@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.rule import Rule
 from rich.table import Table
 
@@ -18,6 +26,40 @@ def announce(index: int, stage: Stage) -> None:
 
 def done(stage: Stage) -> None:
     console.print(f"[green]done[/green] in {stage.seconds or 0:.1f} s")
+
+
+def run_side_by_side(ws: Workspace, stages: list[Stage], first: int) -> None:
+    """Announce the stages, run them together with one progress line each (steps of their runs, else
+    the last line of the stage's log), and say how each ended."""
+    from xlt.stage_runner import last_line, run_together, stage_log, stage_progress
+
+    for index, stage in enumerate(stages, start=first):
+        announce(index, stage)
+    console.print(f"[dim]side by side; output in {stage_log(ws, first).parent}/[/dim]")
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[info]}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+    tasks = {i: progress.add_task(f"[{i}]", total=None, info="") for i in range(first, first + len(stages))}
+
+    def tick(index: int, stage: Stage, state: str) -> None:
+        if state == "running":
+            steps, total = stage_progress(ws, stage)
+            info = "" if total else last_line(stage_log(ws, index))[:60]
+            progress.update(tasks[index], completed=steps, total=total, info=info)
+            return
+        progress.remove_task(tasks[index])
+        word = "[green]done[/green]" if state == "done" else "[red]failed[/red]"
+        console.print(f"[{index}] {word} in {stage.seconds or 0:.1f} s: {stage.title}")
+
+    with progress:
+        run_together(ws, stages, first, tick)
 
 
 def findings(ws: Workspace) -> None:

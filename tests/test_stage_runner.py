@@ -1,0 +1,49 @@
+"""Stages side by side (xlt.stage_runner): real `xlt` processes, their logs, progress from run events,
+and a failure that names its log while the other stages finish."""
+
+from __future__ import annotations
+
+import pytest
+
+from xlt.errors import XltError
+from xlt.events import EventWriter
+from xlt.experiment import Stage, stage_groups
+from xlt.stage_runner import last_line, run_together, stage_log, stage_progress, usable_cpus
+from xlt.workspace import Workspace
+
+
+def test_stages_run_side_by_side_and_a_failure_names_its_log(ws: Workspace) -> None:
+    ok = Stage("resolve a language", ["languages", "Spanish"])
+    bad = Stage("resolve a made-up one", ["languages", "Qwertyish"])
+    ticks: list[tuple[int, str]] = []
+    with pytest.raises(XltError, match=r"stage 8 \(resolve a made-up one\) failed: .* exited 1") as caught:
+        run_together(ws, [ok, bad], 7, lambda index, stage, state: ticks.append((index, state)), poll_s=0.05)
+    assert str(stage_log(ws, 8)) in str(caught.value)
+    assert (7, "done") in ticks and (8, "failed") in ticks  # the good stage finished; its output kept
+    assert "spa" in stage_log(ws, 7).read_text(encoding="utf-8")
+    assert "Qwertyish" in last_line(stage_log(ws, 8))
+    assert ok.seconds is not None and bad.seconds is not None
+    assert usable_cpus() >= 1
+
+
+def test_groups_are_consecutive_and_at_most_jobs_wide() -> None:
+    stages = [
+        Stage(name, [], group=group) for name, group in [("a", None), ("b", "g"), ("c", "g"), ("d", "g")]
+    ]
+    stages += [Stage("e", []), Stage("f", [], group="g")]
+    assert [(i, [s.title for s in g]) for i, g in stage_groups(stages, 1, jobs=2)] == [
+        (1, ["a"]), (2, ["b", "c"]), (4, ["d"]), (5, ["e"]), (6, ["f"]),
+    ]  # fmt: skip
+    assert [len(g) for _, g in stage_groups(stages, 1, jobs=1)] == [1] * 6
+
+
+def test_progress_sums_the_steps_of_the_stage_runs(ws: Workspace) -> None:
+    stage = Stage("pretrain", [], runs=("spa-base-s0", "spa-base-s1"), steps=80)
+    assert stage_progress(ws, stage) == (0, 160)
+    run_dir = ws.run_dir("spa-base-s0")
+    run_dir.mkdir(parents=True)
+    with EventWriter(run_dir / "events.jsonl", "spa-base-s0") as events:
+        events.emit("start", 0, total_steps=80)
+        events.emit("step", 30, loss=4.0)
+    assert stage_progress(ws, stage) == (30, 160)
+    assert stage_progress(ws, Stage("analyze", [])) == (0, None)

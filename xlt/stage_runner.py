@@ -1,0 +1,124 @@
+"""Running the experiment's stages: one alone (its output on the terminal), or several side by side.
+
+Each stage is exactly the command a researcher would type, run as its own process (`xlt --workspace WS
+ARGS...`): a process per stage keeps the stages as independent as the commands are (Accelerate's
+process-wide state, torch threads, memory). Side by side, each process gets its share of the usable
+CPUs through OMP_NUM_THREADS and writes its output to ``logs/experiment-NN.log``; the caller is told
+how far each one is (the steps in its runs' events, else the last line of its log).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from xlt.errors import XltError
+from xlt.events import read_events, summarize
+from xlt.experiment import Stage
+from xlt.workspace import Workspace
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (a container's or cgroup's share, not the host's count)."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity else os.cpu_count() or 1
+
+
+def _command(workspace: Workspace, stage: Stage) -> list[str]:
+    return [sys.executable, "-m", "xlt", "--workspace", str(workspace.root), *stage.args]
+
+
+def _failed(index: int, stage: Stage, code: int, log: Path | None = None) -> XltError:
+    where = f"; its output: {log}" if log else ""
+    return XltError(
+        f"stage {index} ({stage.title}) failed: `{stage.command}` exited {code}{where}",
+        "fix what it reported and re-run `xlt experiment`: finished stages are reused",
+    )
+
+
+def run_stage(workspace: Workspace, stage: Stage, index: int) -> float:
+    """Run one stage as its own process, exactly as `xlt --workspace WS ARGS...` typed by hand; the
+    seconds it took. A process per stage keeps the stages as independent as the commands are
+    (Accelerate's process-wide state, torch threads, memory)."""
+    start = time.perf_counter()
+    completed = subprocess.run(_command(workspace, stage), check=False)
+    stage.seconds = time.perf_counter() - start
+    if completed.returncode != 0:
+        raise _failed(index, stage, completed.returncode)
+    return stage.seconds
+
+
+def stage_log(workspace: Workspace, index: int) -> Path:
+    """Where a stage run side by side with others writes its output: ``logs/experiment-NN.log``."""
+    return workspace.root / "logs" / f"experiment-{index:02d}.log"
+
+
+def stage_progress(workspace: Workspace, stage: Stage) -> tuple[int, int | None]:
+    """(steps done, steps in all) of the stage's training runs, from their events."""
+    done = 0
+    for run_id in stage.runs:
+        path = workspace.run_dir(run_id) / "events.jsonl"
+        if path.exists():
+            done += summarize(run_id, read_events(path)).step
+    return done, stage.steps * len(stage.runs) if stage.steps and stage.runs else None
+
+
+def last_line(path: Path, limit: int = 4096) -> str:
+    """The last non-blank line of a log (read from its end only)."""
+    try:
+        with path.open("rb") as handle:
+            handle.seek(max(0, handle.seek(0, os.SEEK_END) - limit))
+            tail = handle.read().decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+    lines = [line.strip() for line in tail.splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+def run_together(
+    workspace: Workspace,
+    stages: list[Stage],
+    first: int,
+    on_tick: Callable[[int, Stage, str], None] = lambda index, stage, state: None,
+    poll_s: float = 0.5,
+) -> None:
+    """Run `stages` side by side, each as its own process sharing the usable CPUs (OMP_NUM_THREADS), its
+    output in :func:`stage_log`. `on_tick(index, stage, state)` is called every `poll_s` while it runs
+    (state: ``running``) and once when it ends (``done`` or ``failed``). When one fails, the others
+    finish (their results stay), then the first failure is raised; Ctrl-C reaches every process (one
+    process group), which each stops as the command alone would, and is re-raised once they have."""
+    threads = max(1, usable_cpus() // len(stages))
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
+    running: dict[int, tuple[Stage, subprocess.Popen[bytes], float]] = {}
+    for index, stage in enumerate(stages, start=first):
+        log = stage_log(workspace, index)
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("wb") as handle:  # the child keeps its own copy of the descriptor
+            child = subprocess.Popen(
+                _command(workspace, stage), stdout=handle, stderr=subprocess.STDOUT, env=env
+            )
+        running[index] = (stage, child, time.perf_counter())
+    failures: list[XltError] = []
+    try:
+        while running:
+            for index, (stage, child, started) in list(running.items()):
+                code = child.poll()
+                if code is None:
+                    on_tick(index, stage, "running")
+                    continue
+                stage.seconds = time.perf_counter() - started
+                del running[index]
+                on_tick(index, stage, "done" if code == 0 else "failed")
+                if code != 0:
+                    failures.append(_failed(index, stage, code, stage_log(workspace, index)))
+            time.sleep(poll_s if running else 0)
+    except KeyboardInterrupt:
+        for _, child, _ in running.values():
+            child.wait()
+        raise
+    if failures:
+        raise failures[0]
