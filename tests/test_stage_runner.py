@@ -17,7 +17,9 @@ def test_stages_run_side_by_side_and_a_failure_names_its_log(ws: Workspace) -> N
     bad = Stage("resolve a made-up one", ["languages", "Qwertyish"])
     ticks: list[tuple[int, str]] = []
     with pytest.raises(XltError, match=r"stage 8 \(resolve a made-up one\) failed: .* exited 1") as caught:
-        run_together(ws, [ok, bad], 7, lambda index, stage, state: ticks.append((index, state)), poll_s=0.05)
+        run_together(
+            ws, [ok, bad], 7, 2, lambda index, stage, state: ticks.append((index, state)), poll_s=0.05
+        )
     assert str(stage_log(ws, 8)) in str(caught.value)
     assert (7, "done") in ticks and (8, "failed") in ticks  # the good stage finished; its output kept
     assert "spa" in stage_log(ws, 7).read_text(encoding="utf-8")
@@ -26,15 +28,22 @@ def test_stages_run_side_by_side_and_a_failure_names_its_log(ws: Workspace) -> N
     assert usable_cpus() >= 1
 
 
-def test_groups_are_consecutive_and_at_most_jobs_wide() -> None:
+def test_one_job_runs_them_in_turn(ws: Workspace) -> None:
+    stages = [Stage(f"resolve {name}", ["languages", name]) for name in ("Spanish", "Turkish")]
+    ticks: list[tuple[int, str]] = []
+    run_together(ws, stages, 1, 1, lambda index, stage, state: ticks.append((index, state)), poll_s=0.05)
+    assert (2, "waiting") in ticks and ticks.index((1, "done")) < ticks.index((2, "running"))
+    assert "tur" in stage_log(ws, 2).read_text(encoding="utf-8")
+
+
+def test_groups_are_consecutive_stages_of_one_group() -> None:
     stages = [
         Stage(name, [], group=group) for name, group in [("a", None), ("b", "g"), ("c", "g"), ("d", "g")]
     ]
     stages += [Stage("e", []), Stage("f", [], group="g")]
-    assert [(i, [s.title for s in g]) for i, g in stage_groups(stages, 1, jobs=2)] == [
-        (1, ["a"]), (2, ["b", "c"]), (4, ["d"]), (5, ["e"]), (6, ["f"]),
+    assert [(i, [s.title for s in g]) for i, g in stage_groups(stages, 1)] == [
+        (1, ["a"]), (2, ["b", "c", "d"]), (5, ["e"]), (6, ["f"]),
     ]  # fmt: skip
-    assert [len(g) for _, g in stage_groups(stages, 1, jobs=1)] == [1] * 6
 
 
 def test_progress_sums_the_steps_of_the_stage_runs(ws: Workspace) -> None:

@@ -40,9 +40,10 @@ QUICK = {
 
 
 # Stages of the embedded model that do not depend on each other (the donors' pretraining, the MT
-# systems) run side by side, each process with its share of the cores: a 13.6M-parameter model uses
-# a second thread poorly. Measured on 2 idle cores (2026-12-02): two donors (2 seeds x 80 steps) one
-# after the other at 2 threads took 2 x 94.6 s, side by side at 1 thread each 152 s (1.24x).
+# systems) run side by side, each process with its share of the cores (xlt.stage_runner: never more
+# processes than CPUs): a 13.6M-parameter model uses a second thread poorly. Measured on 2 idle cores
+# (2026-12-02): two donors (2 seeds x 80 steps) one after the other at 2 threads took 2 x 94.6 s, side
+# by side at 1 thread each 152 s (1.24x).
 EMBEDDED_JOBS = 4
 
 
@@ -208,12 +209,12 @@ class ExperimentPlan:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-def stage_groups(stages: list[Stage], first: int, jobs: int) -> list[tuple[int, list[Stage]]]:
-    """(index of the first, stages) to run together: consecutive stages of one group, at most `jobs` at a
-    time; every other stage alone."""
+def stage_groups(stages: list[Stage], first: int) -> list[tuple[int, list[Stage]]]:
+    """(index of the first, stages) to run together: consecutive stages of one group; every other stage
+    alone."""
     out: list[tuple[int, list[Stage]]] = []
     for index, stage in enumerate(stages, start=first):
-        if out and stage.group is not None and out[-1][1][-1].group == stage.group and len(out[-1][1]) < jobs:
+        if out and stage.group is not None and out[-1][1][-1].group == stage.group:
             out[-1][1].append(stage)
         else:
             out.append((index, [stage]))

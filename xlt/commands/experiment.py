@@ -58,8 +58,9 @@ JobsOpt = Annotated[
     int | None,
     typer.Option(
         "--jobs",
-        help="Independent stages (the donors' pretraining, the MT systems) run side by side, sharing the "
-        "CPUs (default: 4 with the embedded model, else 1; 1: one after the other).",
+        help="Independent stages (the donors' pretraining, the MT systems) run side by side, at most this "
+        "many and never more than the CPUs, sharing them (default: 4 with the embedded model, else 1; "
+        "1: one after the other).",
     ),
 ]
 QuickOpt = Annotated[
@@ -108,9 +109,9 @@ def experiment(
     started = time.perf_counter()
 
     def run(stages: list[Stage], first: int) -> None:
-        for index, group in stage_groups(stages, first, plan.jobs or 1):
+        for index, group in stage_groups(stages, first):
             if len(group) > 1:
-                run_side_by_side(ws, group, index)
+                run_side_by_side(ws, group, index, plan.jobs or 1)
                 continue
             announce(index, group[0])
             run_stage(ws, group[0], index)

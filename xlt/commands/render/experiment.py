@@ -28,7 +28,7 @@ def done(stage: Stage) -> None:
     console.print(f"[green]done[/green] in {stage.seconds or 0:.1f} s")
 
 
-def run_side_by_side(ws: Workspace, stages: list[Stage], first: int) -> None:
+def run_side_by_side(ws: Workspace, stages: list[Stage], first: int, jobs: int) -> None:
     """Announce the stages, run them together with one progress line each (steps of their runs, else
     the last line of the stage's log), and say how each ended."""
     from xlt.stage_runner import last_line, run_together, stage_log, stage_progress
@@ -49,6 +49,9 @@ def run_side_by_side(ws: Workspace, stages: list[Stage], first: int) -> None:
     tasks = {i: progress.add_task(f"[{i}]", total=None, info="") for i in range(first, first + len(stages))}
 
     def tick(index: int, stage: Stage, state: str) -> None:
+        if state == "waiting":
+            progress.update(tasks[index], info="waiting for a free CPU")
+            return
         if state == "running":
             steps, total = stage_progress(ws, stage)
             info = "" if total else last_line(stage_log(ws, index))[:60]
@@ -59,7 +62,7 @@ def run_side_by_side(ws: Workspace, stages: list[Stage], first: int) -> None:
         console.print(f"[{index}] {word} in {stage.seconds or 0:.1f} s: {stage.title}")
 
     with progress:
-        run_together(ws, stages, first, tick)
+        run_together(ws, stages, first, jobs, tick)
 
 
 def findings(ws: Workspace) -> None:
