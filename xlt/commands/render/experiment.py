@@ -46,15 +46,24 @@ def run_side_by_side(ws: Workspace, stages: list[Stage], first: int, jobs: int) 
         console=console,
         transient=True,
     )
-    tasks = {i: progress.add_task(f"[{i}]", total=None, info="") for i in range(first, first + len(stages))}
+    # A task's clock starts when its process does (a waiting stage shows no time).
+    tasks = {
+        i: progress.add_task(f"[{i}] {stage.title[:36]}", total=None, info="", start=False)
+        for i, stage in enumerate(stages, start=first)
+    }
+    started: set[int] = set()
 
     def tick(index: int, stage: Stage, state: str) -> None:
         if state == "waiting":
             progress.update(tasks[index], info="waiting for a free CPU")
             return
         if state == "running":
+            if index not in started:
+                started.add(index)
+                progress.start_task(tasks[index])
             steps, total = stage_progress(ws, stage)
-            info = "" if total else last_line(stage_log(ws, index))[:60]
+            log = stage_log(ws, index)
+            info = "" if total else last_line(log)[:60] or f"output: logs/{log.name}"
             progress.update(tasks[index], completed=steps, total=total, info=info)
             return
         progress.remove_task(tasks[index])
