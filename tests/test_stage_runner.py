@@ -3,6 +3,10 @@ and a failure that names its log while the other stages finish."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from xlt.errors import XltError
@@ -26,6 +30,43 @@ def test_stages_run_side_by_side_and_a_failure_names_its_log(ws: Workspace) -> N
     assert "Qwertyish" in last_line(stage_log(ws, 8))
     assert ok.seconds is not None and bad.seconds is not None
     assert usable_cpus() >= 1
+
+
+def test_a_retried_stage_fails_without_stopping_the_experiment(ws: Workspace) -> None:
+    bad = Stage("resolve a made-up one", ["languages", "Qwertyish"], retried=True)
+    ticks: list[tuple[int, str]] = []
+    run_together(ws, [bad], 3, 2, lambda index, stage, state: ticks.append((index, state)), poll_s=0.05)
+    assert (3, "failed") in ticks  # said, not raised: the stage after it redoes the work
+
+
+def test_an_error_in_the_caller_stops_the_running_stages(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing is left running unwatched (it would hold its run's lock): the children get SIGINT."""
+    children = []
+
+    def boom(index: int, stage: Stage, state: str) -> None:
+        raise OSError("the terminal went away")
+
+    real = subprocess.Popen
+
+    def sleeper(*args, **kwargs):  # type: ignore[no-untyped-def]
+        child = real([sys.executable, "-c", "import time; time.sleep(60)"], **kwargs)
+        children.append(child)
+        return child
+
+    monkeypatch.setattr(subprocess, "Popen", sleeper)
+    with pytest.raises(OSError, match="terminal went away"):
+        run_together(ws, [Stage("a", []), Stage("b", [])], 1, 2, boom, poll_s=0.05)
+    assert len(children) == 2 and all(child.poll() is not None for child in children)
+
+
+def test_cpus_are_capped_by_a_cgroup_quota(tmp_path: Path) -> None:
+    quota = tmp_path / "cpu.max"
+    quota.write_text("150000 100000\n")
+    assert usable_cpus(quota) == min(2, usable_cpus(tmp_path / "none"))
+    quota.write_text("max 100000\n")
+    assert usable_cpus(quota) == usable_cpus(tmp_path / "none") >= 1
 
 
 def test_one_job_runs_them_in_turn(ws: Workspace) -> None:

@@ -52,7 +52,9 @@ class Stage:
     """One command of the experiment and how long it took.
 
     Consecutive stages with the same `group` run side by side; `runs` (with `steps` each) are the
-    training runs whose events show how far the stage is.
+    training runs whose events show how far the stage is. A `retried` stage's failure does not stop the
+    experiment: a later stage redoes its work (an MT system: the comparing stage fine-tunes any system
+    it does not find, in the foreground, where its error shows).
     """
 
     title: str
@@ -61,6 +63,7 @@ class Stage:
     group: str | None = None
     runs: tuple[str, ...] = ()
     steps: int | None = None
+    retried: bool = False
 
     @property
     def command(self) -> str:
@@ -196,11 +199,10 @@ class ExperimentPlan:
         )
         if self._group("score") is None or not runs:
             return [compare]
-        systems = [Stage(f"MT {MT_SRC} -> {MT_TGT}: fine-tune the base model", mt)]
+        systems = [Stage(f"MT {MT_SRC} -> {MT_TGT}: fine-tune the base model", mt, retried=True)]
         for hr, run in zip(donors, runs, strict=True):
-            systems.append(
-                Stage(f"MT {MT_SRC} -> {MT_TGT}: fine-tune {hr}'s run", [*mt, "--no-base", "--run", run])
-            )
+            args = [*mt, "--no-base", "--run", run]
+            systems.append(Stage(f"MT {MT_SRC} -> {MT_TGT}: fine-tune {hr}'s run", args, retried=True))
         compare.title = f"downstream MT {MT_SRC} -> {MT_TGT}: score and compare {what}"
         return [*systems, compare]
 

@@ -9,7 +9,9 @@ how far each one is (the steps in its runs' events, else the last line of its lo
 
 from __future__ import annotations
 
+import math
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -21,11 +23,23 @@ from xlt.events import read_events, summarize
 from xlt.experiment import Stage
 from xlt.workspace import Workspace
 
+# How long stopped stages get to save their state (pretraining finishes its step and writes the resume
+# state) before they are killed.
+STOP_GRACE_S = 60.0
 
-def usable_cpus() -> int:
-    """The CPUs this process may run on (a container's or cgroup's share, not the host's count)."""
+
+def usable_cpus(cpu_max: Path = Path("/sys/fs/cgroup/cpu.max")) -> int:
+    """The CPUs this process may use: its affinity mask (a cpuset), capped by a cgroup v2 CPU quota
+    (`docker --cpus=2` leaves all the host's CPUs in the mask but allows two)."""
     affinity = getattr(os, "sched_getaffinity", None)
-    return len(affinity(0)) if affinity else os.cpu_count() or 1
+    count = len(affinity(0)) if affinity else os.cpu_count() or 1
+    try:
+        quota, period = cpu_max.read_text(encoding="ascii").split()[:2]
+        if quota != "max":
+            count = min(count, max(1, math.ceil(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass  # no cgroup v2 quota here
+    return count
 
 
 def _command(workspace: Workspace, stage: Stage) -> list[str]:
@@ -102,7 +116,7 @@ def _reap(
         stage.seconds = time.perf_counter() - started
         del running[index]
         on_tick(index, stage, "done" if code == 0 else "failed")
-        if code != 0:
+        if code != 0 and not stage.retried:
             failures.append(_failed(index, stage, code, stage_log(workspace, index)))
     return failures
 
@@ -120,15 +134,21 @@ def run_together(
 
     `on_tick(index, stage, state)` is called every `poll_s` (state ``waiting`` or ``running``) and once
     when a stage ends (``done`` or ``failed``). When one fails, the others still run (their results
-    stay), then the first failure is raised; Ctrl-C reaches every process (one process group), which
-    each stops as the command alone would, and is re-raised once they have. Measured on 2 cores: four
-    1-thread processes at once were 8 % slower than two at a time (they evict each other's caches).
+    stay), then the first failure of a stage that is not `retried` later is raised. Ctrl-C reaches every
+    process (one process group), which each stops as the command alone would; on it, or on any other
+    error here, the running stages are stopped (:func:`_stop`) before the error is re-raised. Measured on
+    2 cores: four 1-thread processes at once were 8 % slower than two at a time (they evict each other's
+    caches).
     """
     cpus = usable_cpus()
     slots = max(1, min(jobs, cpus, len(stages)))
     threads = str(max(1, cpus // slots))
-    # Unbuffered, so that a stage's log (and the last line shown for it) is current while it runs.
-    env = {**os.environ, "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads, "PYTHONUNBUFFERED": "1"}
+    # The tokenizers' Rust pool and polars get the same share; unbuffered, so that a stage's log (and
+    # the last line shown for it) is current while it runs.
+    env = {
+        **os.environ, "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads, "RAYON_NUM_THREADS": threads,
+        "POLARS_MAX_THREADS": threads, "PYTHONUNBUFFERED": "1",
+    }  # fmt: skip
     waiting = list(enumerate(stages, start=first))
     running: Running = {}
     failures: list[XltError] = []
@@ -142,9 +162,24 @@ def run_together(
             failures += _reap(workspace, running, on_tick)
             if running:
                 time.sleep(poll_s)
-    except KeyboardInterrupt:
-        for _, child, _ in running.values():
-            child.wait()
+    except BaseException as exc:
+        _stop([child for _, child, _ in running.values()], interrupted=isinstance(exc, KeyboardInterrupt))
         raise
     if failures:
         raise failures[0]
+
+
+def _stop(children: list[subprocess.Popen[bytes]], interrupted: bool) -> None:
+    """Stop the children as Ctrl-C stops a command: SIGINT (after a Ctrl-C they have it already, from the
+    terminal, and a second one could cut short the state they are saving), STOP_GRACE_S to finish,
+    then SIGKILL."""
+    deadline = time.monotonic() + STOP_GRACE_S
+    for child in children:
+        if not interrupted and child.poll() is None:
+            child.send_signal(signal.SIGINT)
+    for child in children:
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()

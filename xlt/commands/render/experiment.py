@@ -67,8 +67,14 @@ def run_side_by_side(ws: Workspace, stages: list[Stage], first: int, jobs: int) 
             progress.update(tasks[index], completed=steps, total=total, info=info)
             return
         progress.remove_task(tasks[index])
-        word = "[green]done[/green]" if state == "done" else "[red]failed[/red]"
-        console.print(f"[{index}] {word} in {stage.seconds or 0:.1f} s: {stage.title}")
+        if state == "done":
+            console.print(f"[{index}] [green]done[/green] in {stage.seconds or 0:.1f} s: {stage.title}")
+            return
+        later = "; a later stage redoes it" if stage.retried else ""
+        console.print(
+            f"[{index}] [red]failed[/red] after {stage.seconds or 0:.1f} s: {stage.title} "
+            f"(output: {stage_log(ws, index)}{later})"
+        )
 
     with progress:
         run_together(ws, stages, first, jobs, tick)

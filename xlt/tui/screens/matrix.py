@@ -52,11 +52,11 @@ class MatrixScreen(PollingScreen):
         self.mode: MatrixMode = "perplexity"
         self.subject: Subject | None = None
         self.subjects: list[Subject] = []
-        # The matrix and its baselines, read together: a forced load running beside the mount's (their
-        # threads overlap) must never see one without the other.
-        self._data: tuple[pl.DataFrame | None, pl.DataFrame] | None = None
-        self._stamp: tuple[Stamp, Stamp] | None = None
-        self._polled = False
+        # The files' stamps with the matrix and baselines read from them, kept as one value: a forced
+        # load running beside another (their threads overlap) sees all three or none.
+        self._data: tuple[tuple[Stamp, Stamp], pl.DataFrame | None, pl.DataFrame] | None = None
+        self._shown: tuple[Stamp, Stamp] | None = None  # the stamps of what the table shows
+        self._failed: tuple[Stamp, Stamp] | None = None  # stamps whose read failed
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -73,18 +73,21 @@ class MatrixScreen(PollingScreen):
     def load(self, force: bool) -> None:
         ws = self.config.workspace
         stamp = (file_stamp(ws.perplexity_path), file_stamp(baselines_path(ws)))
-        changed = stamp != self._stamp or not self._polled
-        if not (changed or force):
-            return  # nothing new: keep the table as it is
-        self._stamp, self._polled = stamp, True
+        data = self._data  # read once: a load in another thread (a forced one overlaps) may replace it
+        fresh = data is not None and data[0] == stamp
+        shown = self._shown == stamp and (fresh or stamp[0] is None)
+        if not force and (shown or self._failed == stamp):
+            return  # nothing new (a file that failed to read is read again when it changes or on a key)
         if stamp[0] is None:
-            self._data = None
+            self._data, self._shown = None, stamp
             self.post_current(MatrixReady(None, None, None, None))
             return
-        if changed or self._data is None:
-            self._data = None  # a failed read is retried when the file changes or on a key press
-            self._data = (load_perplexity(ws.perplexity_path), load_baselines(ws))
-        frame, baselines = self._data
+        if data is None or not fresh:
+            self._failed = stamp  # cleared once both are read
+            data = (stamp, load_perplexity(ws.perplexity_path), load_baselines(ws))
+            self._data, self._failed = data, None
+        _, frame, baselines = data
+        self._shown = stamp
         subjects = matrix_subjects(frame) if frame is not None else []
         if frame is None or not subjects:
             self.post_current(MatrixReady([], None, None, None))
