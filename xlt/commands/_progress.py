@@ -16,6 +16,7 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
     SpinnerColumn,
     TaskID,
     TextColumn,
@@ -27,19 +28,27 @@ from rich.text import Text
 from xlt.commands._common import err_console
 
 
+def bar_columns(remaining: bool = True) -> list[ProgressColumn]:
+    """The columns of every xlt progress bar: spinner, task, bar, done/total, its status text, elapsed
+    time and (with `remaining`) the time left."""
+    columns: list[ProgressColumn] = [
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[info]}"),
+        TimeElapsedColumn(),
+    ]
+    return [*columns, TimeRemainingColumn()] if remaining else columns
+
+
 class RichReporter:
     """A :class:`xlt.progress.Reporter` on stderr; use it as a context manager around the work."""
 
     def __init__(self, enabled: bool = True, console: Console | None = None) -> None:
         self.console = console or err_console
         self.progress = Progress(
-            SpinnerColumn(),
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[info]}"),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
+            *bar_columns(),
             console=self.console,
             transient=True,
             disable=not (enabled and self.console.is_terminal),

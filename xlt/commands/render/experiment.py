@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
+from rich.progress import Progress
 from rich.rule import Rule
 from rich.table import Table
 
 from xlt.commands._common import console
+from xlt.commands._progress import bar_columns
 from xlt.experiment import Stage
 from xlt.workspace import Workspace
 
@@ -36,16 +30,7 @@ def run_side_by_side(ws: Workspace, stages: list[Stage], first: int, jobs: int) 
     for index, stage in enumerate(stages, start=first):
         announce(index, stage)
     console.print(f"[dim]side by side; output in {stage_log(ws, first).parent}/[/dim]")
-    progress = Progress(
-        SpinnerColumn(),
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[info]}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    )
+    progress = Progress(*bar_columns(remaining=False), console=console, transient=True)
     # A task's clock starts when its process does (a waiting stage shows no time).
     tasks = {
         i: progress.add_task(f"[{i}] {stage.title[:36]}", total=None, info="", start=False)
