@@ -171,9 +171,7 @@ class ExperimentPlan:
         analyze = Stage("analyze: overlap, typology, transfer, donors, recipients, plots", ["analyze", "all"])
         mt = self.mt_stages(hr_langs, model) if self.downstream else []
         # Evaluation and the MT systems' fine-tuning need only the checkpoints: they run side by side.
-        stages.append(Stage(title, evaluate, group=self._group("score") if len(mt) > 1 else None))
-        for system in mt[:-1]:
-            system.group = stages[-1].group
+        stages.append(Stage(title, evaluate, group=mt[0].group if mt else None))
         return [*stages, *mt[:-1], analyze, *mt[-1:]]
 
     def _group(self, name: str) -> str | None:
@@ -197,12 +195,15 @@ class ExperimentPlan:
             f"downstream MT {MT_SRC} -> {MT_TGT}: fine-tune {what}, same test set",
             [*mt, *(["--run", ",".join(runs)] if runs else [])],
         )
-        if self._group("score") is None or not runs:
+        group = self._group("score")
+        if group is None or not runs:
             return [compare]
-        systems = [Stage(f"MT {MT_SRC} -> {MT_TGT}: fine-tune the base model", mt, retried=True)]
+        systems = [Stage(f"MT {MT_SRC} -> {MT_TGT}: fine-tune the base model", mt, group=group, retried=True)]
         for hr, run in zip(donors, runs, strict=True):
             args = [*mt, "--no-base", "--run", run]
-            systems.append(Stage(f"MT {MT_SRC} -> {MT_TGT}: fine-tune {hr}'s run", args, retried=True))
+            systems.append(
+                Stage(f"MT {MT_SRC} -> {MT_TGT}: fine-tune {hr}'s run", args, group=group, retried=True)
+            )
         compare.title = f"downstream MT {MT_SRC} -> {MT_TGT}: score and compare {what}"
         return [*systems, compare]
 
