@@ -34,8 +34,10 @@ PERPLEXITY = {
 DOWNSTREAM = {"task", "run_id", "checkpoint", "metric", "score", "signature", "n"}
 
 
-def _xlt(ws: Workspace, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "XLT_DEBUG": "1", "COLUMNS": "120"}
+def _xlt(ws: Workspace, *args: str, debug: bool = True) -> subprocess.CompletedProcess[str]:
+    """`xlt ARGS` in `ws`; `debug` (XLT_DEBUG) shows a traceback on failure instead of the one line."""
+    env = {key: value for key, value in os.environ.items() if key != "XLT_DEBUG"}
+    env.update({"COLUMNS": "120", **({"XLT_DEBUG": "1"} if debug else {})})
     return subprocess.run(
         [sys.executable, "-m", "xlt", "--workspace", str(ws.root), *args],
         capture_output=True,
@@ -154,15 +156,44 @@ def test_analyze_and_downstream_contract(experiment):
     assert all("nrefs:1" in s for s in metrics["signature"])
 
 
-def test_rerun_reuses_everything(experiment):
-    """Running the experiment again changes no result and retrains nothing."""
+def test_rerun_of_a_finished_experiment_starts_no_stage(experiment):
+    """Nothing changed since the experiment finished: no stage is started, the findings are shown."""
+    ws, first = experiment
+    assert first.returncode == 0
+    again = _xlt(ws, "experiment", "--quick")
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "nothing to do: these 13 stages finished at" in again.stdout
+    assert "$ xlt" not in again.stdout
+    assert "what the experiment found" in again.stdout and "total:" in again.stdout
+
+
+def test_rerun_after_a_change_starts_the_stages_and_they_reuse_their_work(experiment):
+    """A deleted plot makes the stages run again: each skips what it finished, no result changes, and
+    the plot is back. The next run has nothing to do again."""
     ws, first = experiment
     assert first.returncode == 0
     before = pl.read_parquet(ws.perplexity_path).sort(["run_id", "checkpoint", "lr_lang"])
     stamps = {p: p.stat().st_mtime_ns for p in Path(ws.runs_dir).glob("*/checkpoints/*/model.safetensors")}
+    (ws.analysis_dir / "donors.png").unlink()
     again = _xlt(ws, "experiment", "--quick")
     assert again.returncode == 0, again.stderr[-3000:]
+    assert "nothing to do" not in again.stdout and "$ xlt analyze all" in again.stdout
     after = pl.read_parquet(ws.perplexity_path).sort(["run_id", "checkpoint", "lr_lang"])
     assert before.equals(after)
     assert stamps == {p: p.stat().st_mtime_ns for p in stamps}
     assert "skipped" in again.stdout or "cached" in again.stdout
+    assert (ws.analysis_dir / "donors.png").is_file()
+    assert "nothing to do" in _xlt(ws, "experiment", "--quick").stdout
+
+
+def test_a_second_experiment_on_the_workspace_is_refused(experiment):
+    """While one `xlt experiment` runs, another on the same workspace stops with one line, exit 1."""
+    from xlt.experiment_record import lock_path
+    from xlt.locks import exclusive
+
+    ws, _ = experiment
+    with exclusive(lock_path(ws), "the experiment"):
+        second = _xlt(ws, "experiment", "--quick", debug=False)  # as a user sees it: no traceback
+    assert second.returncode == 1
+    assert second.stderr.startswith(f"error: the experiment in {ws.root} is in use by PID {os.getpid()}")
+    assert second.stderr.count("\n") == 1 and "Traceback" not in second.stderr

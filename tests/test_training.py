@@ -220,6 +220,30 @@ def test_base_model_trains_on_hr_mix_only(corpus_ws: Workspace) -> None:
     assert config["model"] == result.label and config["base_model"] == str(corpus_ws.base_model_dir)
 
 
+def test_a_finished_run_is_skipped_before_the_model_is_loaded(corpus_ws: Workspace, monkeypatch) -> None:
+    """Re-running a finished run of the base model reads its result from config.json and events: the
+    model is not loaded, and the result equals the trained one's; changed settings still go to the full
+    setup, which refuses them."""
+    import xlt.training.api as api
+
+    cfg = test_config(steps=4)
+    base = base_config().with_overrides(
+        {f"{s}.{k}": v for s, sec in cfg.to_dict().items() for k, v in sec.items()}
+    )
+    pretrain_base(corpus_ws, base)
+    run_cfg = test_config(steps=2, **{"model.spec": "base"})
+    [first] = pretrain(corpus_ws, "spa", run_cfg)
+    monkeypatch.setattr(api, "load_model", lambda *a, **k: pytest.fail("the model was loaded"))
+    [fast] = pretrain(corpus_ws, "spa", run_cfg)
+    assert fast.skipped and not first.skipped
+    for field in ("run_id", "final_val_perplexity", "start_val_perplexity", "checkpoints", "final_loss"):
+        assert getattr(fast, field) == getattr(first, field)
+    assert fast.unigram_val_perplexity == pytest.approx(first.unigram_val_perplexity)
+    monkeypatch.undo()
+    with pytest.raises(UsageError, match="other settings"):
+        pretrain(corpus_ws, "spa", test_config(steps=2, **{"model.spec": "base", "optim.lr": 5e-3}))
+
+
 def test_base_model_can_leave_an_hr_donor_out(corpus_ws: Workspace) -> None:
     """--exclude ote: the base mix is Spanish alone (zero-shot never saw the donor under test); asking
     for another mix later is refused with the fix instead of silently reusing the first base model."""

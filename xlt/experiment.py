@@ -28,6 +28,10 @@ EMBEDDED_MODELS = ("auto", "base", "tiny", "small")
 DEMO_RUNS = 2
 DEMO_STEPS = 80
 DEMO_CHECKPOINT_EVERY = 0.5
+# Evaluation examples per LR language: 128 of `evaluate`'s 256 halve the evaluation of 17 checkpoints
+# (the base and 2 per run) on 6 languages; the paired intervals widen by ~1.4x, which the control's
+# gains (+30 % to +75 %, intervals of ±2-6 points at 256) and the unrelated donors' losses carry.
+DEMO_MAX_BLOCKS = 128
 # MT compares the related donor's run with an unrelated one on Spanish -> a Nahuatl recipient (azz: the
 # recipient with the most axolotl pairs, 2,343).
 MT_UNRELATED_DONOR = "spa"
@@ -35,15 +39,15 @@ MT_SRC, MT_TGT = "spa", "azz"
 # `--quick`: a handful of steps and examples per stage, to check the pipeline rather than the science.
 QUICK = {
     "runs": 1, "base_steps": 4, "steps": 4, "mt_steps": 2, "vocab_size": 1000, "max_blocks": 8,
-    "mt_test_size": 8,
+    "eval_blocks": 16, "mt_test_size": 8,
 }  # fmt: skip
 
 
 # Stages of the embedded model that do not depend on each other (the donors' pretraining, the MT
 # systems) run side by side, each process with its share of the cores (xlt.stage_runner: never more
-# processes than CPUs): a 13.6M-parameter model uses a second thread poorly. Measured on 2 idle cores
-# (2026-12-02): two donors (2 seeds x 80 steps) one after the other at 2 threads took 2 x 94.6 s, side
-# by side at 1 thread each 152 s (1.24x).
+# processes than CPUs): a model this small uses a second thread poorly. Measured on 2 idle cores
+# (2026-12-02, the 13.6M-parameter tiny model of then): two donors (2 seeds x 80 steps) one after the
+# other at 2 threads took 2 x 94.6 s, side by side at 1 thread each 152 s (1.24x).
 EMBEDDED_JOBS = 4
 
 
@@ -89,7 +93,8 @@ class ExperimentPlan:
     base_steps: int | None = None
     mt_steps: int | None = None
     vocab_size: int | None = None
-    max_blocks: int | None = None
+    max_blocks: int | None = None  # evaluation examples per LR language
+    eval_blocks: int | None = None  # validation examples of each pretraining run
     mt_test_size: int | None = None
     mt_learning_rate: float | None = None
     checkpoint_every: float | None = None
@@ -104,6 +109,7 @@ class ExperimentPlan:
         if self.embedded:  # the demo's recipe (the comments at DEMO_RUNS); hub models keep the paper's
             demo: dict[str, object] = {
                 "runs": DEMO_RUNS, "steps": DEMO_STEPS, "checkpoint_every": DEMO_CHECKPOINT_EVERY,
+                "max_blocks": DEMO_MAX_BLOCKS,
             }  # fmt: skip
             for field_name, default in demo.items():
                 if getattr(self, field_name) is None:
@@ -139,7 +145,7 @@ class ExperimentPlan:
             base = ["pretrain", "--base", *seed, *_opt("--steps", self.base_steps)]
             if self.sample:  # zero-shot must not have seen the control donor either
                 base += ["--exclude", RELATED_DONOR]
-            base += _opt("--vocab-size", self.vocab_size)
+            base += [*_opt("--vocab-size", self.vocab_size), *_opt("--eval-blocks", self.eval_blocks)]
             stages.append(Stage("pretrain the base model on all HR languages (LR never seen)", base))
         return stages
 
@@ -160,6 +166,7 @@ class ExperimentPlan:
                 str(self.seed),
             ]
             args += [*_opt("--steps", self.steps), *_opt("--checkpoint-every", self.checkpoint_every)]
+            args += _opt("--eval-blocks", self.eval_blocks)
             role = " (related donor: the positive control)" if hr == RELATED_DONOR and self.sample else ""
             runs = tuple(f"{hr}-{short_label(model)}-s{self.seed + k}" for k in range(self.runs or 1))
             stages.append(

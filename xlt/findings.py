@@ -118,7 +118,7 @@ def relatives(lr_langs: list[str]) -> list[str]:
 
 
 LIMITS = (
-    "What the tiny model cannot show: it has 13.6M parameters, an 8k-token vocabulary trained on this "
+    "What the tiny model cannot show: it has 4.4M parameters, an 8k-token vocabulary trained on this "
     "corpus and 80 steps per donor, so a gain here is shared spelling and subword statistics as much as "
     "linguistic transfer (compare the unigram rows of the matrix). The base model never saw the related "
     "donor (`pretrain --base --exclude nci`), so zero-shot is a fair reference for the control; the "

@@ -51,6 +51,12 @@ BatchOpt = Annotated[int | None, option("--batch-size", "Examples per process an
 AccumOpt = Annotated[int | None, option("--grad-accum", "Gradient accumulation steps.", _OPTIM)]
 LengthOpt = Annotated[int | None, option("--input-length", "Encoder tokens per example (paper: 256).", _DATA)]
 LinesOpt = Annotated[int | None, option("--max-lines", "Lines of train.txt used (paper: 500000).", _DATA)]
+EvalBlocksOpt = Annotated[
+    int | None,
+    option(
+        "--eval-blocks", "Validation examples per run, scored at the start and at each checkpoint.", _DATA
+    ),
+]
 VocabOpt = Annotated[
     int | None, option("--vocab-size", "Workspace tokenizer size for tiny/base models.", _DATA)
 ]

@@ -63,6 +63,14 @@ JobsOpt = Annotated[
         "1: one after the other).",
     ),
 ]
+RecheckOpt = Annotated[
+    bool,
+    typer.Option(
+        "--recheck",
+        help="Start every stage even when nothing has changed since the last finished experiment "
+        "(each still skips its finished work).",
+    ),
+]
 QuickOpt = Annotated[
     bool,
     typer.Option(
@@ -86,18 +94,22 @@ def experiment(
     max_blocks: BlocksOpt = D.max_blocks,
     jobs: JobsOpt = D.jobs,
     quick: QuickOpt = D.quick,
+    recheck: RecheckOpt = False,
 ) -> None:
     """Run the whole experiment: collect, clean, pretrain, evaluate, analyze, downstream.
 
     With the defaults it runs offline on the embedded tiny model and the sample corpus in minutes on a
     CPU; each stage prints the command it runs, so every step can be re-run or changed by hand.
-    Re-running resumes: finished work is reused.
+    Re-running resumes: finished work is reused, and when nothing has changed since the experiment
+    finished (logs/experiment.json) no stage is started at all.
 
     Example: xlt experiment
     Example: xlt --workspace paper experiment --no-sample --model google/mt5-base --hr spa,eng --runs 5
     """
-    from xlt.commands.render.experiment import announce, done, run_side_by_side, summary
+    from xlt.commands.render.experiment import announce, done, nothing_to_do, run_side_by_side, summary
     from xlt.experiment import hr_languages, stage_groups
+    from xlt.experiment_record import lock_path, unchanged_record, write_record
+    from xlt.locks import exclusive
     from xlt.stage_runner import run_stage
 
     plan = ExperimentPlan(
@@ -117,11 +129,23 @@ def experiment(
             run_stage(ws, group[0], index)
             done(group[0])
 
-    head = plan.head()
-    run(head, 1)
-    tail = plan.tail(hr_languages(ws, plan))  # the corpus is clean: the HR languages are known now
-    run(tail, len(head) + 1)
-    summary(ws, head + tail, time.perf_counter() - started)
+    with exclusive(lock_path(ws), f"the experiment in {ws.root}"):
+        head = plan.head()
+        record = None if recheck else unchanged_record(ws)
+        if record is not None:  # the corpus is the recorded one: its HR languages give the same stages
+            stages = head + plan.tail(hr_languages(ws, plan))
+            if record.stages == [stage.args for stage in stages]:
+                nothing_to_do(ws, stages, record)
+                return
+        run(head, 1)
+        tail = plan.tail(hr_languages(ws, plan))  # the corpus is clean: the HR languages are known now
+        run(tail, len(head) + 1)
+        stages = head + tail
+        seconds = time.perf_counter() - started
+        write_record(
+            ws, [stage.args for stage in stages], [stage.seconds or 0.0 for stage in stages], seconds
+        )
+    summary(ws, stages, seconds)
 
 
 def register(app: typer.Typer) -> None:

@@ -14,6 +14,7 @@ from xlt.commands._pretrain_options import (
     BatchOpt,
     DecayOpt,
     EpochsOpt,
+    EvalBlocksOpt,
     EveryOpt,
     ExcludeOpt,
     HrOpt,
@@ -54,6 +55,7 @@ def pretrain(
     checkpoint_every: EveryOpt = D.checkpoint_every,
     input_length: LengthOpt = D.input_length,
     max_lines: LinesOpt = D.max_lines,
+    eval_blocks: EvalBlocksOpt = D.eval_blocks,
     threads: ThreadsOpt = D.threads,
     vocab_size: VocabOpt = D.vocab_size,
 ) -> None:
@@ -78,7 +80,7 @@ def pretrain(
         precision=precision, threads=threads, steps=steps, epochs=epochs, learning_rate=learning_rate,
         warmup_steps=warmup_steps, weight_decay=weight_decay, batch_size=batch_size, grad_accum=grad_accum,
         checkpoint_every=checkpoint_every, input_length=input_length, max_lines=max_lines,
-        vocab_size=vocab_size,
+        eval_blocks=eval_blocks, vocab_size=vocab_size,
     )  # fmt: skip
     ws = workspace(ctx)
     main = os.environ.get("RANK", "0") == "0"  # every rank of `accelerate launch` runs this; rank 0 says

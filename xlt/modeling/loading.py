@@ -74,6 +74,17 @@ def load_model(
     return _load_hub(parsed.text)
 
 
+def known_label(spec: ModelSpec, workspace: Workspace) -> str | None:
+    """The label `load_model(spec)` would give, when it is known without loading the model: a saved
+    directory's recorded label (the workspace base model's included) or a hub id; None for fresh models
+    (their label hashes a config built on the workspace tokenizer) and directories without a record."""
+    if spec.kind is ModelKind.BASE:
+        return _read_json(workspace.base_model_dir / MODEL_INFO_FILE).get("label") or None
+    if spec.is_path:
+        return _read_json(spec.path / MODEL_INFO_FILE).get("label") or None
+    return None if spec.is_fresh or spec.kind is ModelKind.AUTO else spec.text
+
+
 def _load_local(path: Path) -> LoadedModel:
     from transformers import AutoModelForSeq2SeqLM
 

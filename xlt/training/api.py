@@ -23,7 +23,7 @@ from xlt.errors import InputError, TrainingError, UsageError, WorkspaceError
 from xlt.modeling.build import build_tiny_model, n_parameters, tiny_config
 from xlt.modeling.checkpoints import MODEL_INFO_FILE
 from xlt.modeling.labels import config_hash, short_label
-from xlt.modeling.loading import LoadedModel, load_model
+from xlt.modeling.loading import LoadedModel, known_label, load_model
 from xlt.modeling.spec import BASE_INFO_FILE, ModelKind, ModelSpec, has_base_model
 from xlt.modeling.tokenizers import workspace_tokenizer
 from xlt.progress import Reporter
@@ -31,7 +31,14 @@ from xlt.training.batches import mixture_index
 from xlt.training.config import TrainConfig
 from xlt.training.loop import RunResult, TrainHooks
 from xlt.training.optim import make_accelerator
-from xlt.training.setup import RunInputs, load_blocks, span_corruption, train_or_skip, versions
+from xlt.training.setup import (
+    RunInputs,
+    load_blocks,
+    skip_if_finished,
+    span_corruption,
+    train_or_skip,
+    versions,
+)
 from xlt.workspace import Workspace, atomic_dir, atomic_write_text, sweep_stale_tmp
 
 Log = Callable[[str], object]
@@ -94,7 +101,18 @@ def pretrain(
     base_model = str(workspace.base_model_dir) if spec.kind is ModelKind.BASE else spec.text
     results = []
     blocks_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    label = known_label(spec, workspace) if resume and cfg.optim.steps is not None else None
     for run_seed in range(seed, seed + runs):
+        if label is not None:  # a finished run is recognised before anything is loaded
+            run_id = f"{iso3}-{short_label(label)}-s{run_seed}"
+            identity = {
+                "config": cfg.to_dict(), "model": label, "base_model": base_model,
+                "total_steps": cfg.optim.steps, "seed": run_seed, "hr_lang": iso3,
+            }  # fmt: skip
+            finished = skip_if_finished(run_id, workspace.run_dir(run_id), identity, accelerator)
+            if finished is not None:
+                results.append(finished)
+                continue
         loaded = load_model(
             spec,
             workspace,

@@ -139,6 +139,8 @@ class TrainConfig:
             raise UsageError("--learning-rate must be positive")
         if self.optim.steps is not None and self.optim.steps < 1:
             raise UsageError("--steps must be at least 1")
+        if self.eval.max_blocks < 1:
+            raise UsageError("--eval-blocks must be at least 1")
         if not 0 < self.checkpoint.every_fraction <= 1:
             raise UsageError("checkpoint.every_fraction must be in (0, 1]")
 

@@ -45,6 +45,7 @@ class PretrainOptions:
     checkpoint_every: float | None = None
     input_length: int | None = None
     max_lines: int | None = None
+    eval_blocks: int | None = None
     vocab_size: int | None = None
 
     def __post_init__(self) -> None:
@@ -81,6 +82,7 @@ class PretrainOptions:
             "checkpoint.every_fraction": self.checkpoint_every,
             "data.input_length": self.input_length,
             "data.max_lines": self.max_lines,
+            "eval.max_blocks": self.eval_blocks,
         }
 
 

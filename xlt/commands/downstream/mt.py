@@ -53,7 +53,7 @@ def mt(
     batch_size: o.BatchOpt = None,
     learning_rate: o.LearningRateOpt = None,
     eval_every: o.EvalEveryOpt = None,
-    patience: o.PatienceOpt = 3,
+    patience: o.PatienceOpt = None,
     zero_shot: o.ZeroShotOpt = False,
     prefix: o.PrefixOpt = False,
     precision: o.PrecisionOpt = Precision.AUTO,

@@ -38,8 +38,13 @@ EvalEveryOpt = Annotated[
     typer.Option("--eval-every", min=1, help="Validate (chrF++) every N steps.", rich_help_panel=FT),
 ]
 PatienceOpt = Annotated[
-    int,
-    typer.Option("--patience", min=1, help="Validations without gain before stopping.", rich_help_panel=FT),
+    int | None,
+    typer.Option(
+        "--patience",
+        min=1,
+        help="Validations without gain before stopping (default: 2 for the embedded models, else 3).",
+        rich_help_panel=FT,
+    ),
 ]
 ZeroShotOpt = Annotated[
     bool, typer.Option("--zero-shot", help="Score without fine-tuning.", rich_help_panel=FT)

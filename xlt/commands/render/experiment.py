@@ -9,6 +9,7 @@ from rich.table import Table
 from xlt.commands._common import console
 from xlt.commands._progress import bar_columns
 from xlt.experiment import Stage
+from xlt.experiment_record import ExperimentRecord
 from xlt.workspace import Workspace
 
 
@@ -78,9 +79,23 @@ def findings(ws: Workspace) -> None:
     console.print(f"[dim]{LIMITS}[/dim]", highlight=False)
 
 
-def summary(ws: Workspace, stages: list[Stage], seconds: float) -> None:
+def nothing_to_do(ws: Workspace, stages: list[Stage], record: ExperimentRecord) -> None:
+    """The finished experiment's summary, with the seconds its stages took when they ran."""
+    from xlt.experiment_record import record_path
+
+    console.print(
+        f"nothing to do: these {len(stages)} stages finished at {record.finished} and no file of the "
+        f"workspace has changed since ({record_path(ws)}); --recheck starts them anyway",
+        highlight=False,
+    )
+    for stage, seconds in zip(stages, record.seconds, strict=True):
+        stage.seconds = seconds
+    summary(ws, stages, record.total_seconds, title=f"experiment (as it ran, finished {record.finished})")
+
+
+def summary(ws: Workspace, stages: list[Stage], seconds: float, title: str = "experiment") -> None:
     findings(ws)
-    table = Table("stage", "command", "seconds", title="experiment", title_justify="left")
+    table = Table("stage", "command", "seconds", title=title, title_justify="left")
     for stage in stages:
         table.add_row(stage.title, stage.command, f"{stage.seconds or 0:.1f}")
     console.print(table)
