@@ -7,7 +7,7 @@ could go: `xlt.modeling.build.TINY_SIZES`.
 
     .venv/bin/python benchmarks/bench_model_width.py --threads 2
 
-Measured on 2 idle cores (2026-12-02, AMD EPYC, fp32): 0.44 s against 1.18 s a step (2.7x).
+Measured on 2 idle cores (2026-12-02, AMD EPYC, fp32): 0.44-0.48 s against 1.18-1.21 s a step (2.55-2.7x).
 """
 
 from __future__ import annotations

@@ -52,7 +52,11 @@ VocabOpt = Annotated[
 ]
 BlocksOpt = Annotated[
     int | None,
-    typer.Option("--max-blocks", help="Evaluation examples per LR language (default: evaluate's)."),
+    typer.Option(
+        "--max-blocks",
+        help="Evaluation examples per LR language (default: 128 with the embedded model, else "
+        "evaluate's 256).",
+    ),
 ]
 JobsOpt = Annotated[
     int | None,
