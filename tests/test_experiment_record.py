@@ -63,3 +63,34 @@ def test_an_unreadable_record_is_no_record(tmp_path):
     for damaged in ("{not json", json.dumps({**data, "seconds": [1.0, 2.0]}), json.dumps({"stages": []})):
         path.write_text(damaged, encoding="utf-8")
         assert read_record(ws) is None and unchanged_record(ws) is None
+
+
+def test_symlinked_folders_odd_names_and_code_count(tmp_path, monkeypatch):
+    """A change under a symlinked folder, a file with a non-UTF-8 name and a change of xlt's code each
+    make the finished experiment stale; a dangling link or a link loop does not break the walk."""
+    import xlt
+
+    ws = _workspace(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "train.txt").write_text("a\n", encoding="utf-8")
+    (ws.root / "corpus" / "linked").symlink_to(elsewhere, target_is_directory=True)
+    (ws.root / "corpus" / "loop").symlink_to(ws.root / "corpus", target_is_directory=True)
+    (ws.root / "corpus" / "dangling").symlink_to(tmp_path / "missing")
+    before = fingerprint(ws)
+    assert before is not None
+    (elsewhere / "train.txt").write_text("changed\n", encoding="utf-8")
+    assert fingerprint(ws) not in (None, before)
+
+    odd = ws.root / os.fsdecode(b"results/caf\xe9.csv")  # a Latin-1 name on a UTF-8 file system
+    odd.write_bytes(b"x")
+    write_record(ws, [["clean"]], [1.0], 1.0)
+    assert unchanged_record(ws) is not None
+
+    code = tmp_path / "code" / "xlt"
+    code.mkdir(parents=True)
+    (code / "__init__.py").write_text("", encoding="utf-8")
+    monkeypatch.setattr(xlt, "__file__", str(code / "__init__.py"))
+    write_record(ws, [["clean"]], [1.0], 1.0)
+    (code / "experiment.py").write_text("# changed\n", encoding="utf-8")
+    assert unchanged_record(ws) is None

@@ -10,7 +10,8 @@ The fingerprint is (path, size, modification time) of every file: a file changed
 command run by hand, an experiment interrupted after the record was written — each leaves a different
 fingerprint, and then every stage runs and decides for itself, as without the record. Left out: `logs/`
 (the experiment's own output and this record), `cache/` (derived data that the stages rebuild) and hidden
-names (locks, their owner notes, temporary folders).
+names (locks, their owner notes, temporary folders). Symlinked folders are followed (a corpus linked in
+from elsewhere counts), each real folder once.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import os
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import xlt
 from xlt.workspace import Workspace, atomic_write_text
@@ -50,30 +52,47 @@ def lock_path(workspace: Workspace) -> Path:
 
 def fingerprint(workspace: Workspace) -> str | None:
     """A hash of (path, size, mtime) of the workspace's files and of xlt's code; None when a file
-    vanished while it was read (something is writing: nothing can be taken as finished)."""
+    vanished or could not be read while it was walked (then nothing can be taken as unchanged)."""
     digest = hashlib.sha256(xlt.__version__.encode())
-    code = Path(xlt.__file__).parent
+    code = Path(xlt.__file__).parent.resolve()
+    root = workspace.root.resolve()
     try:
-        _add_tree(digest, code, code, skip_top=frozenset())
-        _add_tree(digest, workspace.root, workspace.root, skip_top=_NOT_FINGERPRINTED)
+        _add_tree(digest, code, skip=set() if code not in root.parents else {root})
+        _add_tree(digest, root, skip={root / name for name in _NOT_FINGERPRINTED} | {code})
     except OSError:
         return None
     return digest.hexdigest()
 
 
-def _add_tree(digest: hashlib._Hash, root: Path, top: Path, skip_top: frozenset[str]) -> None:
-    digest.update(f"\0{root}\0".encode())
-    for folder, dirs, files in os.walk(top):
+def _add_tree(digest: Any, top: Path, skip: set[Path]) -> None:
+    """Add every file under `top` (symlinked folders followed, each real folder once), hidden names and
+    `skip` left out. A folder that cannot be listed raises (os.walk would drop it silently)."""
+
+    def fail(error: OSError) -> None:
+        raise error
+
+    digest.update(b"\0" + os.fsencode(top) + b"\0")
+    seen: set[Path] = set()
+    for folder, dirs, files in os.walk(top, followlinks=True, onerror=fail):
         here = Path(folder)
+        real = here.resolve()
+        if real in seen:  # a symlink loop, or a folder linked twice
+            dirs[:] = []
+            continue
+        seen.add(real)
         dirs[:] = sorted(
-            d for d in dirs if not d.startswith(".") and not (here == top and d in skip_top)
-            and d != "__pycache__"
-        )  # fmt: skip
+            d for d in dirs if not d.startswith(".") and d != "__pycache__" and here / d not in skip
+        )
         for name in sorted(files):
             if name.startswith(".") or name.endswith(".pyc"):
                 continue
-            stat = (here / name).stat()
-            digest.update(f"{(here / name).relative_to(root)}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+            path = here / name
+            try:
+                stat = path.stat()
+            except FileNotFoundError:
+                stat = path.lstat()  # a dangling symlink: its own entry still counts
+            rel = os.fsencode(path.relative_to(top))  # any file name, UTF-8 or not
+            digest.update(rel + f"\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
 
 
 def read_record(workspace: Workspace) -> ExperimentRecord | None:
