@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 
 from xlt.contracts.languages import languages_in_tier
+from xlt.contracts.runs import make_run_id
 from xlt.errors import UsageError, WorkspaceError
-from xlt.modeling.labels import short_label
 from xlt.sources.sample import RELATED_DONOR
 from xlt.workspace import Workspace
 
@@ -168,7 +168,7 @@ class ExperimentPlan:
             args += [*_opt("--steps", self.steps), *_opt("--checkpoint-every", self.checkpoint_every)]
             args += _opt("--eval-blocks", self.eval_blocks)
             role = " (related donor: the positive control)" if hr == RELATED_DONOR and self.sample else ""
-            runs = tuple(f"{hr}-{short_label(model)}-s{self.seed + k}" for k in range(self.runs or 1))
+            runs = tuple(make_run_id(hr, model, self.seed + k) for k in range(self.runs or 1))
             stages.append(
                 Stage(f"continue pretraining on {hr}{role}", args, group=self._group("pretrain"), runs=runs,
                       steps=self.steps)
@@ -193,7 +193,7 @@ class ExperimentPlan:
         results/mt_outputs.parquet (same settings, same test set) and only scores and compares.
         """
         donors = [hr for hr in (RELATED_DONOR, MT_UNRELATED_DONOR) if hr in hr_langs]
-        runs = [f"{hr}-{short_label(model)}-s{self.seed}" for hr in donors]
+        runs = [make_run_id(hr, model, self.seed) for hr in donors]
         mt = ["downstream", "mt", "--src-lang", MT_SRC, "--tgt-lang", MT_TGT, "--seed", str(self.seed)]
         mt += [*_opt("--steps", self.mt_steps), *_opt("--test-size", self.mt_test_size)]
         mt += _opt("--learning-rate", self.mt_learning_rate)

@@ -25,6 +25,13 @@ MODEL_WEIGHTS = "model.safetensors"
 _STEP_DIR = re.compile(r"step-(\d+)")
 
 
+def make_run_id(hr_lang: str, model_label: str, seed: int) -> str:
+    """``<hr_iso3>-<model short label>-s<seed>``: deterministic, so re-running a command finds its runs."""
+    from xlt.modeling.labels import short_label
+
+    return f"{hr_lang}-{short_label(model_label)}-s{seed}"
+
+
 def read_run_config(run_dir: Path) -> dict[str, Any]:
     """A run's config.json as a dict; InputError naming the file when it is missing or not a JSON object."""
     path = run_dir / CONFIG_FILE

@@ -18,11 +18,11 @@ from typing import Any
 import numpy as np
 
 from xlt.contracts.languages import corpus_languages
-from xlt.contracts.runs import checkpoint_dirs
+from xlt.contracts.runs import checkpoint_dirs, make_run_id
 from xlt.errors import InputError, TrainingError, UsageError, WorkspaceError
 from xlt.modeling.build import build_tiny_model, n_parameters, tiny_config
 from xlt.modeling.checkpoints import MODEL_INFO_FILE
-from xlt.modeling.labels import config_hash, short_label
+from xlt.modeling.labels import config_hash
 from xlt.modeling.loading import LoadedModel, known_label, load_model
 from xlt.modeling.spec import BASE_INFO_FILE, ModelKind, ModelSpec, has_base_model
 from xlt.modeling.tokenizers import workspace_tokenizer
@@ -34,6 +34,7 @@ from xlt.training.optim import make_accelerator
 from xlt.training.setup import (
     RunInputs,
     load_blocks,
+    run_identity,
     skip_if_finished,
     span_corruption,
     train_or_skip,
@@ -101,14 +102,12 @@ def pretrain(
     base_model = str(workspace.base_model_dir) if spec.kind is ModelKind.BASE else spec.text
     results = []
     blocks_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    label = known_label(spec, workspace) if resume and cfg.optim.steps is not None else None
+    steps = cfg.optim.steps  # without it the run's length depends on its data: known after loading
+    label = known_label(spec, workspace) if resume and steps is not None else None
     for run_seed in range(seed, seed + runs):
-        if label is not None:  # a finished run is recognised before anything is loaded
-            run_id = f"{iso3}-{short_label(label)}-s{run_seed}"
-            identity = {
-                "config": cfg.to_dict(), "model": label, "base_model": base_model,
-                "total_steps": cfg.optim.steps, "seed": run_seed, "hr_lang": iso3,
-            }  # fmt: skip
+        if label is not None and steps is not None:  # a finished run is recognised before loading
+            run_id = make_run_id(iso3, label, run_seed)
+            identity = run_identity(cfg, label, base_model, steps, run_seed, iso3)
             finished = skip_if_finished(run_id, workspace.run_dir(run_id), identity, accelerator)
             if finished is not None:
                 results.append(finished)
@@ -120,7 +119,7 @@ def pretrain(
             vocab_size=cfg.model.vocab_size,
             size_overrides=cfg.model.size_overrides,
         )
-        run_id = f"{iso3}-{short_label(loaded.label)}-s{run_seed}"
+        run_id = make_run_id(iso3, loaded.label, run_seed)
         corruption = span_corruption(cfg, loaded.tokenizer)
         key = str(loaded.tokenizer_path)
         if key not in blocks_cache:

@@ -153,18 +153,28 @@ def versions() -> dict[str, str]:
     }
 
 
+def run_identity(
+    cfg: TrainConfig, model: str, base_model: str, total_steps: int, seed: int, hr_lang: str | None
+) -> dict[str, Any]:
+    """The IDENTITY_KEYS fields of a run's config.json."""
+    return {
+        "hr_lang": hr_lang,
+        "seed": seed,
+        "model": model,
+        "base_model": base_model,
+        "total_steps": total_steps,
+        "config": cfg.to_dict(),
+    }
+
+
 def run_record(inputs: RunInputs, cfg: TrainConfig, steps: int, extra: dict[str, Any]) -> dict[str, Any]:
     """The run's config.json: parameters in sections under `config`, identity fields at the top."""
+    identity = run_identity(cfg, inputs.loaded.label, inputs.base_model, steps, inputs.seed, inputs.hr_lang)
     return {
         "run_id": inputs.run_id,
-        "hr_lang": inputs.hr_lang,
-        "seed": inputs.seed,
-        "model": inputs.loaded.label,
-        "base_model": inputs.base_model,
+        **identity,
         "tokenizer": inputs.loaded.tokenizer_path,
-        "total_steps": steps,
         "n_parameters": n_parameters(inputs.loaded.model),
-        "config": cfg.to_dict(),
         **extra,
         "versions": versions(),
     }

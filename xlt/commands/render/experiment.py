@@ -9,7 +9,7 @@ from rich.table import Table
 from xlt.commands._common import console
 from xlt.commands._progress import bar_columns
 from xlt.experiment import Stage
-from xlt.experiment_record import ExperimentRecord
+from xlt.experiment_record import ExperimentRecord, record_path
 from xlt.workspace import Workspace
 
 
@@ -81,8 +81,6 @@ def findings(ws: Workspace) -> None:
 
 def nothing_to_do(ws: Workspace, stages: list[Stage], record: ExperimentRecord) -> None:
     """The finished experiment's summary, with the seconds its stages took when they ran."""
-    from xlt.experiment_record import record_path
-
     console.print(
         f"nothing to do: these {len(stages)} stages finished at {record.finished} and no file of the "
         f"workspace has changed since ({record_path(ws)}); --recheck starts them anyway",
