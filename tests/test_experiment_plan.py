@@ -26,23 +26,29 @@ def test_default_plan_pretrains_every_donor_with_two_seeds_and_compares_mt() -> 
         assert stage.args[stage.args.index("--runs") + 1] == str(DEMO_RUNS) == "2"
         assert stage.args[stage.args.index("--steps") + 1] == str(DEMO_STEPS)
     assert "positive control" in pretrain[1].title and "positive control" not in pretrain[0].title
-    assert {s.group for s in pretrain} == {"pretrain"} and pretrain[1].runs == ("nci-base-s0", "nci-base-s1")
+    assert pretrain[1].runs == ("nci-base-s0", "nci-base-s1")
     *systems, mt = _stage(stages, "xlt downstream mt")
     assert mt.args[mt.args.index("--run") + 1] == f"{RELATED_DONOR}-base-s0,spa-base-s0"
     assert mt.args[mt.args.index("--src-lang") + 1] == MT_SRC == "spa"
     assert mt.args[mt.args.index("--tgt-lang") + 1] == MT_TGT and MT_TGT in NAHUATL_VARIETIES
     assert stages[-1] is mt and mt.group is None
-    # Each MT system is fine-tuned by its own process beside evaluation; the last stage compares them.
+    # Every other stage after the base model is one group: each starts once what it needs is there.
     (evaluate,) = _stage(stages, "xlt evaluate --all-lr --baselines")
-    assert evaluate.group == "score" and {s.group for s in systems} == {"score"}
+    (analyze,) = _stage(stages, "xlt analyze all")
+    tail = [*pretrain, evaluate, analyze, *systems]
+    assert {s.group for s in tail} == {"tail"} and stages[-len(tail) - 1 : -1] == tail
+    assert evaluate.needs == tuple(s.key for s in pretrain) and analyze.needs == (evaluate.key,)
     assert ["--run" in s.args for s in systems] == [False, True, True]
     assert [s.args[s.args.index("--run") + 1] for s in systems[1:]] == [
         f"{RELATED_DONOR}-base-s0",
         "spa-base-s0",
     ]
-    assert all("--no-base" in s.args for s in systems[1:]) and stages.index(evaluate) < stages.index(
-        systems[0]
-    )
+    assert all("--no-base" in s.args for s in systems[1:])
+    # the base model's system needs nothing: it starts beside the donors
+    assert [s.needs for s in systems] == [(), (pretrain[1].key,), (pretrain[2].key,)]
+    # one after the other (--jobs 1), the list order is a valid order: what a stage needs comes first
+    for k, stage in enumerate(tail):
+        assert set(stage.needs) <= {s.key for s in tail[:k]}
     (sequential,) = _stage(ExperimentPlan(jobs=1).tail(HR), "xlt downstream mt")  # one stage, as typed
     assert sequential.args == mt.args and sequential.group is None
 

@@ -39,6 +39,27 @@ def test_tokenizer_has_t5_layout(tokenizer_dir: Path) -> None:
     assert (tokenizer_dir / "tokenizer.json").is_file() and (tokenizer_dir / "spiece.model").is_file()
 
 
+def test_overlap_counts_with_the_rust_tokenizer_as_transformers_does(tokenizer_dir: Path) -> None:
+    """`analyze overlap` reads an xlt-trained tokenizer without transformers: same vocabulary size and
+    the same counts of every id, on text the tokenizer saw and on text it did not."""
+    from xlt.analysis.overlap import count_subtokens, vocab_size
+    from xlt.analysis.overlap import load_tokenizer as overlap_tokenizer
+
+    rust, wrapped = overlap_tokenizer(tokenizer_dir, own=True), load_tokenizer(tokenizer_dir)
+    assert type(rust).__module__.startswith("tokenizers") and vocab_size(rust) == len(wrapped)
+    lines = [*elotl_lines(1, 300), *elotl_lines(2, 300), "Čeština, ελληνικά, 日本語 <extra_id_3>"]
+    counts = count_subtokens(rust, lines)
+    assert counts.sum() > 1000 and (counts == count_subtokens(wrapped, lines)).all()
+
+
+def test_a_damaged_own_tokenizer_is_one_clear_error(tmp_path: Path) -> None:
+    from xlt.analysis.overlap import load_tokenizer as overlap_tokenizer
+
+    (tmp_path / "tokenizer.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(InputError, match="cannot load the tokenizer"):
+        overlap_tokenizer(tmp_path, own=True)
+
+
 def test_temperature_weights_follow_mt5() -> None:
     """p(l) ∝ n**0.3 flattens the mix: a 100x larger language gets ~4x the share, not 100x."""
     weights = temperature_weights({"big": 100_000, "small": 1_000}, alpha=0.3)

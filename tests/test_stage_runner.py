@@ -61,6 +61,39 @@ def test_an_error_in_the_caller_stops_the_running_stages(
     assert children and all(child.poll() is not None for child in children)  # one per CPU was started
 
 
+def test_a_stage_starts_once_what_it_needs_has_finished(ws: Workspace) -> None:
+    """With a free CPU for each, a stage still waits for the stages it needs; one that needs nothing
+    takes the free CPU first."""
+    first = Stage("resolve Spanish", ["languages", "Spanish"], key="a")
+    after = Stage("resolve Turkish", ["languages", "Turkish"], key="b", needs=("a", "elsewhere"))
+    free = Stage("resolve English", ["languages", "English"], key="c")
+    ticks: list[tuple[int, str]] = []
+    run_together(ws, [first, after, free], 1, 2, lambda i, stage, state: ticks.append((i, state)), 0.05)
+    assert (2, "after") in ticks and ticks.index((1, "done")) < ticks.index((2, "running"))
+    assert ticks.index((3, "running")) < ticks.index((2, "running"))  # the third did not wait
+    assert all(stage.seconds is not None for stage in (first, after, free))
+
+
+def test_stages_that_need_a_failed_one_are_not_started(ws: Workspace) -> None:
+    bad = Stage("resolve a made-up one", ["languages", "Qwertyish"], key="a")
+    needs_it = Stage("resolve Spanish", ["languages", "Spanish"], key="b", needs=("a",))
+    needs_that = Stage("resolve Turkish", ["languages", "Turkish"], key="c", needs=("b",))
+    other = Stage("resolve English", ["languages", "English"], key="d")
+    ticks: list[tuple[int, str]] = []
+    stages = [bad, needs_it, needs_that, other]
+    with pytest.raises(XltError, match=r"stage 1 \(resolve a made-up one\) failed"):
+        run_together(ws, stages, 1, 2, lambda i, stage, state: ticks.append((i, state)), 0.05)
+    assert (2, "skipped") in ticks and (3, "skipped") in ticks and (4, "done") in ticks
+    assert not stage_log(ws, 2).exists() and needs_that.seconds is None
+
+
+def test_stages_that_need_each_other_are_an_error_not_a_hang(ws: Workspace) -> None:
+    stages = [Stage("x", ["languages", "Spanish"], key="x", needs=("y",)),
+              Stage("y", ["languages", "Spanish"], key="y", needs=("x",))]  # fmt: skip
+    with pytest.raises(XltError, match="need each other"):
+        run_together(ws, stages, 1, 2, poll_s=0.05)
+
+
 def test_cpus_are_capped_by_a_cgroup_quota(tmp_path: Path) -> None:
     quota = tmp_path / "cpu.max"
     quota.write_text("150000 100000\n")
@@ -97,3 +130,20 @@ def test_progress_sums_the_steps_of_the_stage_runs(ws: Workspace) -> None:
         events.emit("step", 30, loss=4.0)
     assert stage_progress(ws, stage) == (30, 160)
     assert stage_progress(ws, Stage("analyze", [])) == (0, None)
+
+
+def test_the_progress_says_what_a_stage_waits_for_and_what_was_not_started(
+    ws: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`xlt experiment`'s view of a group: a stage whose input failed is named as not started."""
+    from xlt.commands.render.experiment import run_side_by_side
+
+    bad = Stage("resolve a made-up one", ["languages", "Qwertyish"], key="a")
+    needs_it = Stage("resolve Spanish", ["languages", "Spanish"], key="b", needs=("a",))
+    with pytest.raises(XltError, match="failed"):
+        run_side_by_side(ws, [bad, needs_it], 4, 2)
+    out = " ".join(capsys.readouterr().out.split())
+    assert (
+        "[4] failed" in out
+        and "[5] not started: resolve Spanish (it needs [4], which did not all finish)" in out
+    )

@@ -43,8 +43,8 @@ QUICK = {
 }  # fmt: skip
 
 
-# Stages of the embedded model that do not depend on each other (the donors' pretraining, the MT
-# systems) run side by side, each process with its share of the cores (xlt.stage_runner: never more
+# Stages of the embedded model after the base model run side by side, each as soon as what it needs
+# exists (ExperimentPlan.tail), each process with its share of the cores (xlt.stage_runner: never more
 # processes than CPUs): a model this small uses a second thread poorly. Measured on 2 idle cores
 # (2026-12-02, the 13.6M-parameter tiny model of then): two donors (2 seeds x 80 steps) one after the
 # other at 2 threads took 2 x 94.6 s, side by side at 1 thread each 152 s (1.24x).
@@ -55,8 +55,10 @@ EMBEDDED_JOBS = 4
 class Stage:
     """One command of the experiment and how long it took.
 
-    Consecutive stages with the same `group` run side by side; `runs` (with `steps` each) are the
-    training runs whose events show how far the stage is. A `retried` stage's failure does not stop the
+    Consecutive stages with the same `group` run side by side, each as soon as a CPU is free and the
+    stages of its group that it `needs` (by `key`) have finished; in list order otherwise, so the list is
+    also the order in which they run one after the other. `runs` (with `steps` each) are the training
+    runs whose events show how far the stage is. A `retried` stage's failure does not stop the
     experiment: a later stage redoes its work (an MT system: the comparing stage fine-tunes any system
     it does not find, in the foreground, where its error shows).
     """
@@ -68,6 +70,8 @@ class Stage:
     runs: tuple[str, ...] = ()
     steps: int | None = None
     retried: bool = False
+    key: str = ""
+    needs: tuple[str, ...] = ()
 
     @property
     def command(self) -> str:
@@ -150,8 +154,17 @@ class ExperimentPlan:
         return stages
 
     def tail(self, hr_langs: list[str]) -> list[Stage]:
-        """Continued pretraining per HR language, then evaluation, analysis, downstream."""
+        """Continued pretraining per HR language, then evaluation, analysis, downstream.
+
+        With jobs > 1 all but the last (the MT comparison) form one group: a CPU that one stage frees
+        takes the next whose inputs exist (evaluation after every donor, analysis after evaluation, a
+        donor's MT system after its pretraining, the base model's at once), so no CPU waits for the
+        slowest stage of a phase. Measured on 2 cores (2026-12-02): the demo's group took its stages'
+        CPU seconds / 2 within a few seconds (747 in 376 s), where the phases it replaced (donors;
+        evaluation beside MT; analysis) lost ~20 s (benchmarks/bench_stage_order.py).
+        """
         model = "base" if self.embedded else self.model
+        group = self._group("tail")
         stages = []
         for hr in hr_langs:
             args = [
@@ -170,27 +183,29 @@ class ExperimentPlan:
             role = " (related donor: the positive control)" if hr == RELATED_DONOR and self.sample else ""
             runs = tuple(make_run_id(hr, model, self.seed + k) for k in range(self.runs or 1))
             stages.append(
-                Stage(f"continue pretraining on {hr}{role}", args, group=self._group("pretrain"), runs=runs,
-                      steps=self.steps)
+                Stage(f"continue pretraining on {hr}{role}", args, group=group, runs=runs, steps=self.steps,
+                      key=_pretrain_key(hr))
             )  # fmt: skip
         evaluate = ["evaluate", "--all-lr", "--baselines", *_opt("--max-blocks", self.max_blocks)]
         title = "perplexity of every checkpoint and the base on every LR language"
-        analyze = Stage("analyze: overlap, typology, transfer, donors, recipients, plots", ["analyze", "all"])
-        mt = self.mt_stages(hr_langs, model) if self.downstream else []
-        # Evaluation and the MT systems' fine-tuning need only the checkpoints: they run side by side.
-        stages.append(Stage(title, evaluate, group=mt[0].group if mt else None))
-        return [*stages, *mt[:-1], analyze, *mt[-1:]]
+        stages.append(Stage(title, evaluate, group=group, key="evaluate", needs=tuple(s.key for s in stages)))
+        stages.append(
+            Stage("analyze: overlap, typology, transfer, donors, recipients, plots", ["analyze", "all"],
+                  group=group, key="analyze", needs=("evaluate",))
+        )  # fmt: skip
+        return [*stages, *(self.mt_stages(hr_langs, model, group) if self.downstream else [])]
 
     def _group(self, name: str) -> str | None:
         return name if self.jobs and self.jobs > 1 else None
 
-    def mt_stages(self, hr_langs: list[str], model: str) -> list[Stage]:
+    def mt_stages(self, hr_langs: list[str], model: str, group: str | None) -> list[Stage]:
         """MT on Spanish -> a Nahuatl recipient: the base model and the first seed's final checkpoint of
         the related donor and of an unrelated one (those of them that are pretrained).
 
-        With jobs > 1 each system is fine-tuned by its own process first (`--no-base --run X`, side by
-        side with evaluation); the last stage, the one comparing them, then reads every system back from
-        results/mt_outputs.parquet (same settings, same test set) and only scores and compares.
+        With a `group` each system is fine-tuned by its own process first (`--no-base --run X`, in the
+        group, once its donor is pretrained); the last stage, the one comparing them, then reads every
+        system back from results/mt_outputs.parquet (same settings, same test set) and only scores and
+        compares.
         """
         donors = [hr for hr in (RELATED_DONOR, MT_UNRELATED_DONOR) if hr in hr_langs]
         runs = [make_run_id(hr, model, self.seed) for hr in donors]
@@ -202,21 +217,25 @@ class ExperimentPlan:
             f"downstream MT {MT_SRC} -> {MT_TGT}: fine-tune {what}, same test set",
             [*mt, *(["--run", ",".join(runs)] if runs else [])],
         )
-        group = self._group("score")
         if group is None or not runs:
             return [compare]
-        systems = [Stage(f"MT {MT_SRC} -> {MT_TGT}: fine-tune the base model", mt, group=group, retried=True)]
+        title = f"MT {MT_SRC} -> {MT_TGT}: fine-tune"
+        systems = [Stage(f"{title} the base model", mt, group=group, retried=True, key="mt:base")]
         for hr, run in zip(donors, runs, strict=True):
-            args = [*mt, "--no-base", "--run", run]
             systems.append(
-                Stage(f"MT {MT_SRC} -> {MT_TGT}: fine-tune {hr}'s run", args, group=group, retried=True)
-            )
+                Stage(f"{title} {hr}'s run", [*mt, "--no-base", "--run", run], group=group, retried=True,
+                      key=f"mt:{hr}", needs=(_pretrain_key(hr),))
+            )  # fmt: skip
         compare.title = f"downstream MT {MT_SRC} -> {MT_TGT}: score and compare {what}"
         return [*systems, compare]
 
     def options(self) -> dict[str, object]:
         """The plan's fields (for a record of what ran)."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def _pretrain_key(hr: str) -> str:
+    return f"pretrain:{hr}"
 
 
 def stage_groups(stages: list[Stage], first: int) -> list[tuple[int, list[Stage]]]:

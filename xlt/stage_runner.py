@@ -105,9 +105,12 @@ Running = dict[int, tuple[Stage, "subprocess.Popen[bytes]", float]]
 
 def _reap(
     workspace: Workspace, running: Running, on_tick: Callable[[int, Stage, str], None]
-) -> list[XltError]:
-    """Tick every running stage; drop those that ended (their seconds set), and return their failures."""
-    failures = []
+) -> tuple[list[Stage], list[Stage], list[XltError]]:
+    """Tick every running stage; drop those that ended (their seconds set). (done, failed, failures of
+    the stages that are not `retried`)."""
+    done: list[Stage] = []
+    failed: list[Stage] = []
+    failures: list[XltError] = []
     for index, (stage, child, started) in list(running.items()):
         code = child.poll()
         if code is None:
@@ -116,9 +119,10 @@ def _reap(
         stage.seconds = time.perf_counter() - started
         del running[index]
         on_tick(index, stage, "done" if code == 0 else "failed")
+        (done if code == 0 else failed).append(stage)
         if code != 0 and not stage.retried:
             failures.append(_failed(index, stage, code, stage_log(workspace, index)))
-    return failures
+    return done, failed, failures
 
 
 def run_together(
@@ -132,13 +136,15 @@ def run_together(
     """Run `stages` side by side, at most `jobs` at once and never more than the usable CPUs, each as its
     own process with its share of them (OMP_NUM_THREADS), its output in :func:`stage_log`.
 
-    `on_tick(index, stage, state)` is called every `poll_s` (state ``waiting`` or ``running``) and once
-    when a stage ends (``done`` or ``failed``). When one fails, the others still run (their results
-    stay), then the first failure of a stage that is not `retried` later is raised. Ctrl-C reaches every
-    process (one process group), which each stops as the command alone would; on it, or on any other
-    error here, the running stages are stopped (:func:`_stop`) before the error is re-raised. Measured on
-    2 cores: four 1-thread processes at once were 8 % slower than two at a time (they evict each other's
-    caches).
+    A free CPU takes the first waiting stage whose `needs` (keys of stages in `stages`; others are taken
+    as done) have finished. `on_tick(index, stage, state)` is called every `poll_s` (state ``waiting``:
+    for a CPU; ``after``: for the stages it needs; ``running``) and once when a stage ends (``done``,
+    ``failed``, or ``skipped``: a stage it needs failed). When one fails, the others still run (their
+    results stay), then the first failure of a stage that is not `retried` later is raised. Ctrl-C
+    reaches every process (one process group), which each stops as the command alone would; on it, or
+    on any other error here, the running stages are stopped (:func:`_stop`) before the error is
+    re-raised. Measured on 2 cores: four 1-thread processes at once were 8 % slower than two at a time
+    (they evict each other's caches).
     """
     cpus = usable_cpus()
     slots = max(1, min(jobs, cpus, len(stages)))
@@ -149,17 +155,17 @@ def run_together(
         **os.environ, "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads, "RAYON_NUM_THREADS": threads,
         "POLARS_MAX_THREADS": threads, "PYTHONUNBUFFERED": "1",
     }  # fmt: skip
-    waiting = list(enumerate(stages, start=first))
+    queue = _Queue(stages, first, on_tick)
     running: Running = {}
     failures: list[XltError] = []
     try:
-        while waiting or running:
-            while waiting and len(running) < slots:
-                index, stage = waiting.pop(0)
+        while queue.waiting or running:
+            for index, stage in queue.take(slots - len(running), busy=bool(running)):
                 running[index] = (stage, _start(workspace, index, stage, env), time.perf_counter())
-            for index, stage in waiting:
-                on_tick(index, stage, "waiting")
-            failures += _reap(workspace, running, on_tick)
+            queue.tick()
+            done, failed, new = _reap(workspace, running, on_tick)
+            queue.ended(done, failed)
+            failures += new
             if running:
                 time.sleep(poll_s)
     except BaseException as exc:
@@ -167,6 +173,42 @@ def run_together(
         raise
     if failures:
         raise failures[0]
+
+
+class _Queue:
+    """The stages of :func:`run_together` not started yet, and which of them may start."""
+
+    def __init__(self, stages: list[Stage], first: int, on_tick: Callable[[int, Stage, str], None]):
+        self.waiting = list(enumerate(stages, start=first))
+        self.pending = {stage.key for stage in stages if stage.key}  # keys of the stages not ended yet
+        self.broken: set[str] = set()  # failed, or skipped because a stage they need is broken
+        self.on_tick = on_tick
+
+    def ready(self, stage: Stage) -> bool:
+        return not self.pending & set(stage.needs)
+
+    def take(self, free: int, busy: bool) -> list[tuple[int, Stage]]:
+        """Up to `free` stages that may start now, in list order (dropping those that never can)."""
+        while skipped := [(i, stage) for i, stage in self.waiting if self.broken & set(stage.needs)]:
+            for index, stage in skipped:
+                self.waiting.remove((index, stage))
+                self.broken.add(stage.key)
+                self.on_tick(index, stage, "skipped")
+        chosen = [(i, stage) for i, stage in self.waiting if self.ready(stage)][: max(0, free)]
+        if self.waiting and not busy and not chosen:
+            numbers = ", ".join(str(i) for i, _ in self.waiting)
+            raise XltError(f"stages {numbers} need each other: none can start")
+        for item in chosen:
+            self.waiting.remove(item)
+        return chosen
+
+    def tick(self) -> None:
+        for index, stage in self.waiting:
+            self.on_tick(index, stage, "waiting" if self.ready(stage) else "after")
+
+    def ended(self, done: list[Stage], failed: list[Stage]) -> None:
+        self.pending -= {stage.key for stage in [*done, *failed]}
+        self.broken |= {stage.key for stage in failed}
 
 
 def _stop(children: list[subprocess.Popen[bytes]], interrupted: bool) -> None:

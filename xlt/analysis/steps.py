@@ -3,6 +3,8 @@ correlations) and the donor ranker. Each reads and writes through a :class:`~xlt
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 
 from xlt.analysis import features as feats
@@ -59,7 +61,9 @@ def step_overlap(ctx: Context) -> None:
         )
     if not with_corpus:
         raise WorkspaceError(f"no cleaned corpus under {ctx.ws.corpus_dir}", hint="run `xlt clean` first")
-    tokenizer = ov.load_tokenizer(tokenizer_path)
+    # inside the workspace: xlt saved it (save_pretrained writes the backend it tokenized with)
+    own = Path(tokenizer_path).resolve().is_relative_to(ctx.ws.root.resolve())
+    tokenizer = ov.load_tokenizer(tokenizer_path, own=own)
     corpora = ov.workspace_corpora(ctx.ws, with_corpus, ctx.options.max_lines)
     langs, counts = ov.count_matrix(tokenizer, corpora, ctx.options.reporter)
     table = ov.overlap_from_counts(langs, counts, ctx.hr, ctx.lr).with_columns(

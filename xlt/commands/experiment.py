@@ -62,9 +62,10 @@ JobsOpt = Annotated[
     int | None,
     typer.Option(
         "--jobs",
-        help="Independent stages (the donors' pretraining, the MT systems) run side by side, at most this "
-        "many and never more than the CPUs, sharing them (default: 4 with the embedded model, else 1; "
-        "1: one after the other).",
+        help="Stages after the base model run side by side, each as soon as its inputs exist (the donors, "
+        "then evaluation, analysis; each MT system once its donor is pretrained), at most this many and "
+        "never more than the CPUs, sharing them (default: 4 with the embedded model, else 1; 1: one "
+        "after the other).",
     ),
 ]
 RecheckOpt = Annotated[

@@ -38,10 +38,16 @@ def run_side_by_side(ws: Workspace, stages: list[Stage], first: int, jobs: int) 
         for i, stage in enumerate(stages, start=first)
     }
     started: set[int] = set()
+    by_key = {stage.key: i for i, stage in enumerate(stages, start=first) if stage.key}
+    ended: set[str] = set()
+
+    def named(keys: tuple[str, ...]) -> str:
+        return ", ".join(f"[{by_key[key]}]" for key in keys if key in by_key and key not in ended)
 
     def tick(index: int, stage: Stage, state: str) -> None:
-        if state == "waiting":
-            progress.update(tasks[index], info="waiting for a free CPU")
+        if state in ("waiting", "after"):
+            why = "a free CPU" if state == "waiting" else named(stage.needs)
+            progress.update(tasks[index], info=f"waiting for {why}")
             return
         if state == "running":
             if index not in started:
@@ -53,6 +59,12 @@ def run_side_by_side(ws: Workspace, stages: list[Stage], first: int, jobs: int) 
             progress.update(tasks[index], completed=steps, total=total, info=info)
             return
         progress.remove_task(tasks[index])
+        if state == "skipped":
+            needed = ", ".join(f"[{by_key[key]}]" for key in stage.needs if key in by_key)
+            why = f"it needs {needed}, which did not all finish"
+            console.print(f"[{index}] [red]not started[/red]: {stage.title} ({why})")
+            return
+        ended.add(stage.key)
         if state == "done":
             console.print(f"[{index}] [green]done[/green] in {stage.seconds or 0:.1f} s: {stage.title}")
             return
