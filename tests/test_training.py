@@ -125,7 +125,7 @@ def test_few_step_run_writes_events_checkpoints_config(corpus_ws: Workspace) -> 
     assert {"model", "data", "optim", "eval", "checkpoint"} <= set(config["config"])
     assert config["hr_lang"] == "spa" and config["model"].startswith("tiny:") and config["total_steps"] == 6
     assert {"torch", "transformers", "accelerate", "xlt"} <= set(config["versions"])
-    assert Path(config["tokenizer"]).is_dir()
+    assert not Path(config["tokenizer"]).is_absolute() and (corpus_ws.root / config["tokenizer"]).is_dir()
     kinds = [e["kind"] for e in read_events(run_dir / "events.jsonl")]
     assert kinds[0] == "start" and kinds[-1] == "end" and kinds.count("checkpoint") == 3
     assert result.checkpoints == ["step-2", "step-4", "step-6"]
@@ -217,7 +217,7 @@ def test_base_model_trains_on_hr_mix_only(corpus_ws: Workspace) -> None:
     [run] = pretrain(corpus_ws, "spa", test_config(steps=2, **{"model.spec": "auto"}))
     assert run.run_id == "spa-base-s0"
     config = json.loads((corpus_ws.run_dir("spa-base-s0") / "config.json").read_text())
-    assert config["model"] == result.label and config["base_model"] == str(corpus_ws.base_model_dir)
+    assert config["model"] == result.label and config["base_model"] == "models/base"  # relative: movable
 
 
 def test_a_finished_run_is_skipped_before_the_model_is_loaded(corpus_ws: Workspace, monkeypatch) -> None:
@@ -242,6 +242,38 @@ def test_a_finished_run_is_skipped_before_the_model_is_loaded(corpus_ws: Workspa
     monkeypatch.undo()
     with pytest.raises(UsageError, match="other settings"):
         pretrain(corpus_ws, "spa", test_config(steps=2, **{"model.spec": "base", "optim.lr": 5e-3}))
+
+
+def test_a_moved_workspace_reuses_its_runs(corpus_ws: Workspace, tmp_path: Path, monkeypatch) -> None:
+    """Run configs name workspace paths relative to the root: a copied or moved workspace skips its
+    finished runs instead of refusing them, and one written by an older xlt (absolute paths inside the
+    workspace) is still recognised where it is."""
+    import shutil
+
+    cfg = test_config(steps=2)
+    base = base_config().with_overrides(
+        {f"{s}.{k}": v for s, sec in cfg.to_dict().items() for k, v in sec.items()}
+    )
+    pretrain_base(corpus_ws, base)
+    run_cfg = test_config(steps=2, **{"model.spec": "base"})
+    [first] = pretrain(corpus_ws, "spa", run_cfg)
+    written = [p for p in corpus_ws.root.rglob("*.json") if str(corpus_ws.root) in p.read_text()]
+    assert not written  # no config, checkpoint or base-model file names the workspace's location
+    moved = Workspace(tmp_path / "moved")
+    shutil.move(corpus_ws.root, moved.root)
+    [again] = pretrain(moved, "spa", run_cfg)
+    assert again.skipped and again.final_val_perplexity == first.final_val_perplexity
+    import xlt.training.api as api
+
+    with monkeypatch.context() as patch:  # the full setup's check too (the model loaded)
+        patch.setattr(api, "known_label", lambda *a, **k: None)
+        [full] = pretrain(moved, "spa", run_cfg)
+    assert full.skipped
+    path = moved.run_dir(first.run_id) / "config.json"
+    old = json.loads(path.read_text())
+    path.write_text(json.dumps({**old, "base_model": str(moved.base_model_dir)}))  # as older xlt wrote it
+    [old_style] = pretrain(moved, "spa", run_cfg)
+    assert old_style.skipped
 
 
 def test_base_model_can_leave_an_hr_donor_out(corpus_ws: Workspace) -> None:

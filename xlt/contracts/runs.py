@@ -70,6 +70,19 @@ def checkpoint_dirs(run_dir: Path, complete: bool = False) -> list[tuple[int, Pa
     return sorted(found)
 
 
+def workspace_path(workspace: Workspace, value: Any) -> str:
+    """A path as run configs store it: relative to the workspace root when it lies inside it, so that a
+    moved or copied workspace resumes, skips and evaluates its runs (readers: :func:`in_workspace`);
+    anything else (a hub id, ``tiny``, a path elsewhere) unchanged."""
+    text = str(value)
+    path = Path(text)
+    if path.is_absolute():
+        for root in (workspace.root, workspace.root.resolve()):
+            if path.is_relative_to(root):
+                return path.relative_to(root).as_posix()
+    return text
+
+
 def in_workspace(workspace: Workspace, value: Any) -> str | None:
     """A path of a run config as given, or under the workspace root when it is relative and exists there;
     other values (``base``, hub ids) unchanged; None for an empty value."""

@@ -18,7 +18,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from xlt.contracts.runs import maybe_read_run_config
+from xlt.contracts.runs import maybe_read_run_config, workspace_path
 from xlt.errors import InputError, UsageError, WorkspaceError
 from xlt.modeling.spec import ModelKind, ModelSpec
 from xlt.training.options import PretrainOptions
@@ -160,7 +160,9 @@ def make_plan(workspace: Workspace, request: PlanRequest) -> Plan:
                 }
             )
     rows = pl.DataFrame(records, schema_overrides={"steps": pl.Int64})
-    base_model = str(workspace.base_model_dir) if parsed.kind is ModelKind.BASE else spec
+    base_model = (
+        workspace_path(workspace, workspace.base_model_dir) if parsed.kind is ModelKind.BASE else spec
+    )
     expected = {"config": cfg.to_dict(), "base_model": base_model}
     check_existing_runs(workspace, rows, expected)
     run_ids = ",".join(rows["run_id"])
@@ -202,6 +204,8 @@ def check_existing_runs(workspace: Workspace, rows: Any, expected: dict[str, Any
         old = maybe_read_run_config(workspace.run_dir(row["run_id"]))
         if not old:
             continue
+        if old.get("base_model"):  # an older xlt stored it absolute
+            old = {**old, "base_model": workspace_path(workspace, old["base_model"])}
         planned = {**target, "seed": row["seed"], "hr_lang": row["hr_lang"]}
         changed = [f"{k}: {a!r} -> {b!r}" for k, a, b in _differences(old, planned, _COMPARED)]
         if row["steps"] is not None and old.get("total_steps") != row["steps"]:

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from xlt.contracts.languages import corpus_languages
-from xlt.contracts.runs import checkpoint_dirs, make_run_id
+from xlt.contracts.runs import checkpoint_dirs, make_run_id, workspace_path
 from xlt.errors import InputError, TrainingError, UsageError, WorkspaceError
 from xlt.modeling.build import build_tiny_model, n_parameters, tiny_config
 from xlt.modeling.checkpoints import MODEL_INFO_FILE
@@ -99,7 +99,9 @@ def pretrain(
     spec = ModelSpec.parse(cfg.model.spec).resolve(workspace)
     cfg = cfg.with_overrides({"model.spec": spec.text})
     accelerator = make_accelerator(cfg.model.precision, cfg.optim.grad_accum)
-    base_model = str(workspace.base_model_dir) if spec.kind is ModelKind.BASE else spec.text
+    base_model = (
+        workspace_path(workspace, workspace.base_model_dir) if spec.kind is ModelKind.BASE else spec.text
+    )
     results = []
     blocks_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     steps = cfg.optim.steps  # without it the run's length depends on its data: known after loading
@@ -108,7 +110,7 @@ def pretrain(
         if label is not None and steps is not None:  # a finished run is recognised before loading
             run_id = make_run_id(iso3, label, run_seed)
             identity = run_identity(cfg, label, base_model, steps, run_seed, iso3)
-            finished = skip_if_finished(run_id, workspace.run_dir(run_id), identity, accelerator)
+            finished = skip_if_finished(workspace, run_id, identity, accelerator)
             if finished is not None:
                 results.append(finished)
                 continue
@@ -128,6 +130,7 @@ def pretrain(
             blocks_cache[key] = (train, valid[: cfg.eval.max_blocks])
         train, valid_blocks = blocks_cache[key]
         inputs = RunInputs(
+            workspace=workspace,
             run_id=run_id,
             run_dir=workspace.run_dir(run_id),
             hr_lang=iso3,
@@ -216,6 +219,7 @@ def pretrain_base(
         )
     run_dir = workspace.base_run_dir
     inputs = RunInputs(
+        workspace=workspace,
         run_id=f"base-{size}-s{seed}",
         run_dir=run_dir,
         hr_lang=None,
@@ -250,8 +254,8 @@ def pretrain_base(
         "val_perplexity": run.final_val_perplexity,
         "start_val_perplexity": run.start_val_perplexity,
         "unigram_val_perplexity": run.unigram_val_perplexity,
-        "tokenizer": str(tok_path),
-        "run_dir": str(run_dir),
+        "tokenizer": workspace_path(workspace, tok_path),
+        "run_dir": workspace_path(workspace, run_dir),
         "config": cfg.to_dict(),
         "versions": versions(),
     }

@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from xlt import __version__
-from xlt.contracts.runs import CONFIG_FILE, checkpoint_dirs, read_run_config, write_run_config
+from xlt.contracts.runs import (
+    CONFIG_FILE,
+    checkpoint_dirs,
+    read_run_config,
+    workspace_path,
+    write_run_config,
+)
 from xlt.errors import InputError, TrainingError, UsageError
 from xlt.events import read_events
 from xlt.locks import exclusive
@@ -38,12 +44,13 @@ if TYPE_CHECKING:
 class RunInputs:
     """What differs between a continued-pretraining run and the base model's run."""
 
+    workspace: Workspace
     run_id: str
     run_dir: Path
     hr_lang: str | None
     seed: int
     loaded: LoadedModel
-    base_model: str  # config.json's `base_model`: what the run starts from
+    base_model: str  # config.json's `base_model`: what the run starts from (contracts.runs.workspace_path)
     corruption: Any  # xlt.spans.SpanCorruption
     train_blocks: np.ndarray
     valid_blocks: np.ndarray  # before corruption, already cut to the eval size
@@ -96,7 +103,7 @@ def _train_or_skip(
         len(inputs.loaded.tokenizer),
     )
     record = run_record(inputs, cfg, steps, {**inputs.record, "unigram_val_perplexity": unigram})
-    if _open_run(inputs.run_dir, record, resume, accelerator):
+    if _open_run(inputs.workspace, inputs.run_dir, record, resume, accelerator):
         result = _finished_result(inputs.run_id, inputs.run_dir, steps)
     else:
         if log is not None and accelerator.is_main_process:
@@ -173,7 +180,7 @@ def run_record(inputs: RunInputs, cfg: TrainConfig, steps: int, extra: dict[str,
     return {
         "run_id": inputs.run_id,
         **identity,
-        "tokenizer": inputs.loaded.tokenizer_path,
+        "tokenizer": workspace_path(inputs.workspace, inputs.loaded.tokenizer_path),
         "n_parameters": n_parameters(inputs.loaded.model),
         **extra,
         "versions": versions(),
@@ -194,7 +201,18 @@ def _check_size(what: str, path: Path, n_blocks: int, needed: int, cfg: TrainCon
 IDENTITY_KEYS = ("config", "model", "base_model", "total_steps", "seed", "hr_lang")
 
 
-def _prepare_run_dir(run_dir: Path, record: dict[str, Any], resume: bool, main: bool) -> str:
+def identity_changes(workspace: Workspace, old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """The IDENTITY_KEYS in which a run's stored config.json differs from `new`. A `base_model` that an
+    older xlt stored as an absolute path inside this workspace counts as its relative form."""
+    old = (
+        {**old, "base_model": workspace_path(workspace, old["base_model"])} if old.get("base_model") else old
+    )
+    return [key for key in IDENTITY_KEYS if old.get(key) != new.get(key)]
+
+
+def _prepare_run_dir(
+    workspace: Workspace, run_dir: Path, record: dict[str, Any], resume: bool, main: bool
+) -> str:
     """'fresh', 'resume' or 'finished'; refuses to resume a run whose settings changed."""
     if run_dir.exists() and not resume:
         if main:
@@ -205,7 +223,7 @@ def _prepare_run_dir(run_dir: Path, record: dict[str, Any], resume: bool, main: 
         sweep_stale_tmp(run_dir / "checkpoints")
     if (run_dir / CONFIG_FILE).is_file():
         old = read_run_config(run_dir)
-        changed = [key for key in IDENTITY_KEYS if old.get(key) != record.get(key)]
+        changed = identity_changes(workspace, old, record)
         if changed:
             raise UsageError(
                 f"run {record['run_id']} in {run_dir} was started with other settings ({', '.join(changed)})",
@@ -223,7 +241,7 @@ def _is_finished(run_dir: Path, total_steps: int) -> bool:
 
 
 def skip_if_finished(
-    run_id: str, run_dir: Path, identity: dict[str, Any], accelerator: Accelerator
+    workspace: Workspace, run_id: str, identity: dict[str, Any], accelerator: Accelerator
 ) -> RunResult | None:
     """The result of a run already finished with these settings (`identity`: IDENTITY_KEYS), read from
     its config.json and events without loading a model or tokenizing text; None otherwise, and then the
@@ -233,6 +251,7 @@ def skip_if_finished(
     text of a finished run before it finds the run finished: ~9 s of a 13-17 s donor stage (cProfile,
     2026-12-02).
     """
+    run_dir = workspace.run_dir(run_id)
     if not (run_dir / CONFIG_FILE).is_file():
         return None
     with exclusive(Workspace.run_lock(run_dir), f"run {run_id}", enabled=accelerator.is_main_process):
@@ -240,7 +259,7 @@ def skip_if_finished(
             old = read_run_config(run_dir)
         except InputError:
             return None  # the full setup reports it
-        if any(old.get(key) != identity[key] for key in IDENTITY_KEYS):
+        if identity_changes(workspace, old, identity):
             return None
         if not _is_finished(run_dir, identity["total_steps"]):
             return None
@@ -249,10 +268,12 @@ def skip_if_finished(
     return result
 
 
-def _open_run(run_dir: Path, record: dict[str, Any], resume: bool, accelerator: Any) -> bool:
+def _open_run(
+    workspace: Workspace, run_dir: Path, record: dict[str, Any], resume: bool, accelerator: Any
+) -> bool:
     """Prepare a run directory on every process; True when the run is already finished, else the main
     process writes its config.json (fresh or resumed)."""
-    state = _prepare_run_dir(run_dir, record, resume, accelerator.is_main_process)
+    state = _prepare_run_dir(workspace, run_dir, record, resume, accelerator.is_main_process)
     accelerator.wait_for_everyone()
     if state == "finished":
         return True
