@@ -44,7 +44,7 @@ def test_default_plan_pretrains_every_donor_with_two_seeds_and_compares_mt() -> 
         "spa-base-s0",
     ]
     assert all("--no-base" in s.args for s in systems[1:])
-    # the base model's system needs nothing: it starts beside the donors
+    # the base model's system needs nothing: it starts beside the donors once they have all started
     assert [s.needs for s in systems] == [(), (pretrain[1].key,), (pretrain[2].key,)]
     # one after the other (--jobs 1), the list order is a valid order: what a stage needs comes first
     for k, stage in enumerate(tail):

@@ -147,3 +147,18 @@ def test_the_progress_says_what_a_stage_waits_for_and_what_was_not_started(
         "[4] failed" in out
         and "[5] not started: resolve Spanish (it needs [4], which did not all finish)" in out
     )
+
+
+def test_a_stage_left_out_after_a_retried_failure_is_still_an_error(ws: Workspace) -> None:
+    """A retried stage's failure does not stop the others, but work that then never ran is not success."""
+    bad = Stage("resolve a made-up one", ["languages", "Qwertyish"], key="a", retried=True)
+    needs_it = Stage("resolve Spanish", ["languages", "Spanish"], key="b", needs=("a",))
+    with pytest.raises(XltError, match=r"stage 2 \(resolve Spanish\) was not started"):
+        run_together(ws, [bad, needs_it], 1, 2, poll_s=0.05)
+
+
+def test_stages_sharing_a_key_are_refused(ws: Workspace) -> None:
+    """Else the first of them to finish would release what needs the other."""
+    stages = [Stage("x", ["languages", "Spanish"], key="k"), Stage("y", ["languages", "Turkish"], key="k")]
+    with pytest.raises(XltError, match="share a key"):
+        run_together(ws, stages, 1, 2, poll_s=0.05)

@@ -170,17 +170,30 @@ def run_together(
                 time.sleep(poll_s)
     except BaseException as exc:
         _stop([child for _, child, _ in running.values()], interrupted=isinstance(exc, KeyboardInterrupt))
+        if failures and isinstance(exc, XltError):
+            raise failures[0] from exc  # the stage that failed first says more than what followed
         raise
     if failures:
         raise failures[0]
+    # Skipped only after a `retried` stage failed: its work was not done, and nothing later redoes it.
+    for index, stage in queue.skipped:
+        if not stage.retried:
+            raise XltError(
+                f"stage {index} ({stage.title}) was not started: a stage it needs failed",
+                "fix what that stage reported (its log is in logs/) and re-run `xlt experiment`",
+            )
 
 
 class _Queue:
     """The stages of :func:`run_together` not started yet, and which of them may start."""
 
     def __init__(self, stages: list[Stage], first: int, on_tick: Callable[[int, Stage, str], None]):
+        keys = [stage.key for stage in stages if stage.key]
+        if len(set(keys)) < len(keys):
+            raise XltError(f"stages share a key: {sorted({k for k in keys if keys.count(k) > 1})}")
         self.waiting = list(enumerate(stages, start=first))
-        self.pending = {stage.key for stage in stages if stage.key}  # keys of the stages not ended yet
+        self.pending = set(keys)  # keys of the stages not ended yet
+        self.skipped: list[tuple[int, Stage]] = []
         self.broken: set[str] = set()  # failed, or skipped because a stage they need is broken
         self.on_tick = on_tick
 
@@ -193,6 +206,7 @@ class _Queue:
             for index, stage in skipped:
                 self.waiting.remove((index, stage))
                 self.broken.add(stage.key)
+                self.skipped.append((index, stage))
                 self.on_tick(index, stage, "skipped")
         chosen = [(i, stage) for i, stage in self.waiting if self.ready(stage)][: max(0, free)]
         if self.waiting and not busy and not chosen:

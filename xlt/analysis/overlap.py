@@ -27,12 +27,12 @@ BATCH_LINES = 2048
 def load_tokenizer(path: str | Path, own: bool = False) -> Any:
     """The tokenizer to count subtokens with.
 
-    `own`: a tokenizer xlt saved in the workspace (tokenizers/, models/base, a checkpoint): its Rust
+    `own`: a tokenizer xlt trained (WORKSPACE/tokenizers/NAME, or models/base's copy): its Rust
     ``tokenizers.Tokenizer`` straight from tokenizer.json, which ``save_pretrained`` wrote from the backend
     that training tokenized the corpus with (xlt.data: ``backend_tokenizer``; same ids,
     tests/test_modeling.py), in 0.07 s instead of the 3.5 s transformers and torch take to import
-    (measured 2026-12-02). Anything else (a hub id, --tokenizer DIR) through transformers, whose
-    tokenizer class may adjust what a tokenizer.json from elsewhere holds.
+    (measured 2026-12-02). Anything else (a hub id, a hub model's checkpoint, another --tokenizer DIR)
+    through transformers, whose tokenizer class may adjust what a tokenizer.json from elsewhere holds.
     """
     if own and (file := Path(path) / "tokenizer.json").is_file():
         from tokenizers import Tokenizer

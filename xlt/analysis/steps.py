@@ -61,8 +61,10 @@ def step_overlap(ctx: Context) -> None:
         )
     if not with_corpus:
         raise WorkspaceError(f"no cleaned corpus under {ctx.ws.corpus_dir}", hint="run `xlt clean` first")
-    # inside the workspace: xlt saved it (save_pretrained writes the backend it tokenized with)
-    own = Path(tokenizer_path).resolve().is_relative_to(ctx.ws.root.resolve())
+    # the workspace tokenizer or the embedded base model's copy of it: xlt trained and saved it
+    # (save_pretrained writes the backend it tokenized with); a hub model's checkpoint goes to transformers
+    where = Path(tokenizer_path).resolve()
+    own = any(where.is_relative_to(d.resolve()) for d in (ctx.ws.tokenizers_dir, ctx.ws.base_model_dir))
     tokenizer = ov.load_tokenizer(tokenizer_path, own=own)
     corpora = ov.workspace_corpora(ctx.ws, with_corpus, ctx.options.max_lines)
     langs, counts = ov.count_matrix(tokenizer, corpora, ctx.options.reporter)

@@ -83,13 +83,22 @@ def workspace_path(workspace: Workspace, value: Any) -> str:
     return text
 
 
+# The workspace folders a run config's relative paths start with (:func:`workspace_path`): such a path is
+# the workspace's even when it is missing (then its reader says so), never a hub id.
+_STORED_FOLDERS = ("models", "tokenizers", "runs")
+
+
 def in_workspace(workspace: Workspace, value: Any) -> str | None:
-    """A path of a run config as given, or under the workspace root when it is relative and exists there;
-    other values (``base``, hub ids) unchanged; None for an empty value."""
+    """A path of a run config as given, or under the workspace root when it is relative and exists there
+    or starts with one of the workspace's folders; other values (``base``, hub ids) unchanged; None for
+    an empty value."""
     if not value:
         return None
     text = str(value)
-    if not Path(text).is_absolute() and (workspace.root / text).exists():
+    path = Path(text)
+    if not path.is_absolute() and (
+        (workspace.root / text).exists() or path.parts[:1] in [(f,) for f in _STORED_FOLDERS]
+    ):
         return str(workspace.root / text)
     return text
 

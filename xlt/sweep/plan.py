@@ -199,6 +199,8 @@ def launch_command(gpus: int, xlt_argv: list[str]) -> str:
 def check_existing_runs(workspace: Workspace, rows: Any, expected: dict[str, Any]) -> None:
     """Refuse a plan whose runs already exist with other settings (one line, the first few named)."""
     target = json.loads(json.dumps(expected, default=str))  # as config.json stores it
+    if target.get("base_model"):  # a plan written by an older xlt stored it absolute
+        target["base_model"] = workspace_path(workspace, target["base_model"])
     clashes = []
     for row in rows.iter_rows(named=True):
         old = maybe_read_run_config(workspace.run_dir(row["run_id"]))
