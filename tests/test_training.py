@@ -52,6 +52,14 @@ def test_config(steps: int = 6, **overrides: object) -> object:
 test_config.__test__ = False  # a helper, not a test
 
 
+def base_test_config(steps: int) -> object:
+    """The base model's recipe with test_config's small shapes and `steps` steps."""
+    cfg = test_config(steps=steps)
+    return base_config().with_overrides(
+        {f"{s}.{k}": v for s, sec in cfg.to_dict().items() for k, v in sec.items()}
+    )
+
+
 @pytest.fixture(scope="module")
 def template_ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     """The sample corpus with its 400-piece tokenizer trained once (SentencePiece is the slow part)."""
@@ -205,10 +213,7 @@ def test_changed_settings_refuse_to_resume(corpus_ws: Workspace) -> None:
 
 def test_base_model_trains_on_hr_mix_only(corpus_ws: Workspace) -> None:
     """--base trains on both HR languages (never the LR one) and becomes the default model of runs."""
-    cfg = test_config(steps=4)
-    cfg = base_config().with_overrides(
-        {f"{s}.{k}": v for s, sec in cfg.to_dict().items() for k, v in sec.items()}
-    )
+    cfg = base_test_config(steps=4)
     result = pretrain_base(corpus_ws, cfg)
     info = json.loads((corpus_ws.base_model_dir / "xlt_base.json").read_text())
     assert set(result.languages) == {"spa", "ote"} and info["excluded_lr_languages"] == ["nci"]
@@ -226,10 +231,7 @@ def test_a_finished_run_is_skipped_before_the_model_is_loaded(corpus_ws: Workspa
     setup, which refuses them."""
     import xlt.training.api as api
 
-    cfg = test_config(steps=4)
-    base = base_config().with_overrides(
-        {f"{s}.{k}": v for s, sec in cfg.to_dict().items() for k, v in sec.items()}
-    )
+    base = base_test_config(steps=4)
     pretrain_base(corpus_ws, base)
     run_cfg = test_config(steps=2, **{"model.spec": "base"})
     [first] = pretrain(corpus_ws, "spa", run_cfg)
@@ -250,10 +252,7 @@ def test_a_moved_workspace_reuses_its_runs(corpus_ws: Workspace, tmp_path: Path,
     workspace) is still recognised where it is."""
     import shutil
 
-    cfg = test_config(steps=2)
-    base = base_config().with_overrides(
-        {f"{s}.{k}": v for s, sec in cfg.to_dict().items() for k, v in sec.items()}
-    )
+    base = base_test_config(steps=2)
     pretrain_base(corpus_ws, base)
     run_cfg = test_config(steps=2, **{"model.spec": "base"})
     [first] = pretrain(corpus_ws, "spa", run_cfg)
@@ -281,10 +280,7 @@ def test_base_model_can_leave_an_hr_donor_out(corpus_ws: Workspace) -> None:
     for another mix later is refused with the fix instead of silently reusing the first base model."""
     from xlt.errors import InputError
 
-    cfg = test_config(steps=2)
-    cfg = base_config().with_overrides(
-        {f"{s}.{k}": v for s, sec in cfg.to_dict().items() for k, v in sec.items()}
-    )
+    cfg = base_test_config(steps=2)
     result = pretrain_base(corpus_ws, cfg, exclude=("Mezquital Otomi",))
     info = json.loads((corpus_ws.base_model_dir / "xlt_base.json").read_text())
     assert set(result.languages) == {"spa"} and info["excluded_hr_languages"] == ["ote"]

@@ -83,6 +83,13 @@ def workspace_path(workspace: Workspace, value: Any) -> str:
     return text
 
 
+def stored_base_model(workspace: Workspace, config: dict[str, Any]) -> dict[str, Any]:
+    """`config` with its ``base_model`` in the form run configs store now (:func:`workspace_path`): an older
+    xlt wrote paths inside the workspace absolute, and a comparison must not take that for a change."""
+    value = config.get("base_model")
+    return {**config, "base_model": workspace_path(workspace, value)} if value else config
+
+
 # The workspace folders a run config's relative paths start with (:func:`workspace_path`): such a path is
 # the workspace's even when it is missing (then its reader says so), never a hub id.
 _STORED_FOLDERS = ("models", "tokenizers", "runs")
@@ -96,9 +103,7 @@ def in_workspace(workspace: Workspace, value: Any) -> str | None:
         return None
     text = str(value)
     path = Path(text)
-    if not path.is_absolute() and (
-        (workspace.root / text).exists() or path.parts[:1] in [(f,) for f in _STORED_FOLDERS]
-    ):
+    if not path.is_absolute() and ((workspace.root / text).exists() or path.parts[0] in _STORED_FOLDERS):
         return str(workspace.root / text)
     return text
 

@@ -18,7 +18,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from xlt.contracts.runs import maybe_read_run_config, workspace_path
+from xlt.contracts.runs import maybe_read_run_config, stored_base_model, workspace_path
 from xlt.errors import InputError, UsageError, WorkspaceError
 from xlt.modeling.spec import ModelKind, ModelSpec
 from xlt.training.options import PretrainOptions
@@ -198,16 +198,13 @@ def launch_command(gpus: int, xlt_argv: list[str]) -> str:
 
 def check_existing_runs(workspace: Workspace, rows: Any, expected: dict[str, Any]) -> None:
     """Refuse a plan whose runs already exist with other settings (one line, the first few named)."""
-    target = json.loads(json.dumps(expected, default=str))  # as config.json stores it
-    if target.get("base_model"):  # a plan written by an older xlt stored it absolute
-        target["base_model"] = workspace_path(workspace, target["base_model"])
+    # as config.json stores it (a plan or run written by an older xlt has an absolute base_model)
+    target = stored_base_model(workspace, json.loads(json.dumps(expected, default=str)))
     clashes = []
     for row in rows.iter_rows(named=True):
-        old = maybe_read_run_config(workspace.run_dir(row["run_id"]))
+        old = stored_base_model(workspace, maybe_read_run_config(workspace.run_dir(row["run_id"])))
         if not old:
             continue
-        if old.get("base_model"):  # an older xlt stored it absolute
-            old = {**old, "base_model": workspace_path(workspace, old["base_model"])}
         planned = {**target, "seed": row["seed"], "hr_lang": row["hr_lang"]}
         changed = [f"{k}: {a!r} -> {b!r}" for k, a, b in _differences(old, planned, _COMPARED)]
         if row["steps"] is not None and old.get("total_steps") != row["steps"]:

@@ -20,6 +20,7 @@ from xlt.contracts.runs import (
     CONFIG_FILE,
     checkpoint_dirs,
     read_run_config,
+    stored_base_model,
     workspace_path,
     write_run_config,
 )
@@ -204,9 +205,7 @@ IDENTITY_KEYS = ("config", "model", "base_model", "total_steps", "seed", "hr_lan
 def identity_changes(workspace: Workspace, old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     """The IDENTITY_KEYS in which a run's stored config.json differs from `new`. A `base_model` that an
     older xlt stored as an absolute path inside this workspace counts as its relative form."""
-    old = (
-        {**old, "base_model": workspace_path(workspace, old["base_model"])} if old.get("base_model") else old
-    )
+    old = stored_base_model(workspace, old)
     return [key for key in IDENTITY_KEYS if old.get(key) != new.get(key)]
 
 

@@ -41,8 +41,8 @@ def run_side_by_side(ws: Workspace, stages: list[Stage], first: int, jobs: int) 
     by_key = {stage.key: i for i, stage in enumerate(stages, start=first) if stage.key}
     ended: set[str] = set()
 
-    def named(keys: tuple[str, ...]) -> str:
-        return ", ".join(f"[{by_key[key]}]" for key in keys if key in by_key and key not in ended)
+    def named(keys: tuple[str, ...], unfinished: bool = True) -> str:
+        return ", ".join(f"[{by_key[k]}]" for k in keys if k in by_key and not (unfinished and k in ended))
 
     def tick(index: int, stage: Stage, state: str) -> None:
         if state in ("waiting", "after"):
@@ -60,8 +60,7 @@ def run_side_by_side(ws: Workspace, stages: list[Stage], first: int, jobs: int) 
             return
         progress.remove_task(tasks[index])
         if state == "skipped":
-            needed = ", ".join(f"[{by_key[key]}]" for key in stage.needs if key in by_key)
-            why = f"it needs {needed}, which did not all finish"
+            why = f"it needs {named(stage.needs, unfinished=False)}, which did not all finish"
             console.print(f"[{index}] [red]not started[/red]: {stage.title} ({why})")
             return
         ended.add(stage.key)
